@@ -1,0 +1,64 @@
+import type { ClassifierOptions } from './classifier.ts';
+import { CONFIDENCE_RANK, OPERATOR_IDS, type Confidence, type OperatorId } from './types.ts';
+import { EMPTY_USER_ENTRIES, validateUserEntries, type UserEntries, type Validation } from './user-entries.ts';
+
+// The user's settings as stored (storage.local "settings"). Parsed and
+// validated as a whole: a bad value anywhere rejects the lot with every
+// problem named, and whoever asked keeps the settings they had.
+
+export const SETTINGS_VERSION = 1;
+
+export interface Settings {
+  version: typeof SETTINGS_VERSION;
+  enabledOperators: OperatorId[];
+  minConfidence: Confidence;
+  user: UserEntries;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  version: SETTINGS_VERSION,
+  enabledOperators: [...OPERATOR_IDS],
+  // Medium by default: it keeps the operators' Hong Kong and Pakistan retail
+  // arms and the ASNs whose data-set names are only a city, leaves out the
+  // few "low" ones whose ownership was not verified.
+  minConfidence: 'medium',
+  user: EMPTY_USER_ENTRIES,
+};
+
+export function parseSettings(raw: unknown): Validation<Settings> {
+  if (raw === undefined || raw === null) return { ok: true, value: DEFAULT_SETTINGS };
+  if (typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, errors: ['settings must be an object'] };
+  const input = raw as Record<string, unknown>;
+  const errors: string[] = [];
+  if (input['version'] !== undefined && input['version'] !== SETTINGS_VERSION) {
+    errors.push(`settings version ${String(input['version'])} is not supported (expected ${SETTINGS_VERSION})`);
+  }
+  let enabledOperators = DEFAULT_SETTINGS.enabledOperators;
+  if (input['enabledOperators'] !== undefined) {
+    const list = input['enabledOperators'];
+    if (!Array.isArray(list)) errors.push('"enabledOperators" must be a list');
+    else {
+      const unknown = list.filter((id) => !(OPERATOR_IDS as readonly unknown[]).includes(id));
+      if (unknown.length > 0) errors.push(`unknown operator ${unknown.map((id) => `"${String(id)}"`).join(', ')}`);
+      else enabledOperators = [...new Set(list as OperatorId[])];
+    }
+  }
+  let minConfidence = DEFAULT_SETTINGS.minConfidence;
+  if (input['minConfidence'] !== undefined) {
+    const value = input['minConfidence'];
+    if (typeof value === 'string' && value in CONFIDENCE_RANK) minConfidence = value as Confidence;
+    else errors.push(`confidence threshold "${String(value)}" is not high, medium or low`);
+  }
+  let user = DEFAULT_SETTINGS.user;
+  if (input['user'] !== undefined) {
+    const checked = validateUserEntries(input['user']);
+    if (checked.ok) user = checked.value;
+    else errors.push(...checked.errors);
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, value: { version: SETTINGS_VERSION, enabledOperators, minConfidence, user } };
+}
+
+export function classifierOptions(settings: Settings): ClassifierOptions {
+  return { enabledOperators: settings.enabledOperators, minConfidence: settings.minConfidence, user: settings.user };
+}

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { SerializedIpTable } from '../engine/ip-table.ts';
+import { loadEngineData, type EngineData, type ListFiles } from './engine-data.ts';
+
+// Node-side loader for the CLI, the tests and the benchmarks: the same files
+// the extension bundles, read from the repository.
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const LIST_DIR = `${REPO_ROOT}data/flagged/`;
+export const GENERATED_DIR = `${REPO_ROOT}src/data/generated/`;
+
+export function readListFiles(dir = LIST_DIR): ListFiles {
+  const read = (name: string) => readFileSync(`${dir}${name}`, 'utf8');
+  return {
+    operatorsJson: read('operators.json'),
+    asnsTsv: read('asns.tsv'),
+    domainsTsv: read('domains.tsv'),
+    lookalikesTsv: read('lookalikes.tsv'),
+  };
+}
+
+export function readIpTableJson(dir = GENERATED_DIR): string {
+  return readFileSync(`${dir}ip-table.json`, 'utf8');
+}
+
+export function loadEngineDataFromDisk(): EngineData {
+  return loadEngineData(readListFiles(), JSON.parse(readIpTableJson()) as SerializedIpTable);
+}

@@ -1,0 +1,33 @@
+// The one place where Chrome's and Firefox's manifests differ. manifest.json
+// is written for Chrome; this adapts it for a build target. @crxjs/vite-plugin
+// does not convert manifests: in Firefox mode it reads background.scripts[0]
+// (see testing-in-browsers.md), so Firefox gets an event page here.
+
+export type Browser = 'chrome' | 'firefox';
+
+export const GECKO_ID = 'carrier-watch@carrierwatch.org';
+
+/** A manifest as JSON: only the fields this file touches are typed. */
+export interface ManifestSource {
+  version: string;
+  background: { service_worker: string; type?: 'module' };
+  minimum_chrome_version?: string;
+  [key: string]: unknown;
+}
+
+export function manifestFor(browser: Browser, source: ManifestSource, version: string): Record<string, unknown> {
+  const manifest: Record<string, unknown> = { ...source, version };
+  if (browser === 'chrome') return manifest;
+  const { service_worker, type } = source.background;
+  delete manifest['minimum_chrome_version'];
+  manifest['background'] = { scripts: [service_worker], ...(type ? { type } : {}) };
+  manifest['browser_specific_settings'] = {
+    gecko: {
+      id: GECKO_ID,
+      // 140 is the first desktop release that reads data_collection_permissions.
+      strict_min_version: '140.0',
+      data_collection_permissions: { required: ['none'] },
+    },
+  };
+  return manifest;
+}

@@ -1,0 +1,31 @@
+import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
+import preact from '@preact/preset-vite';
+import { readFileSync } from 'node:fs';
+import { defineConfig } from 'vite';
+import { manifestFor, type Browser, type ManifestSource } from './scripts/manifest-for-browser.ts';
+
+// One Vite build per browser (`--mode chrome` / `--mode firefox`), each into
+// dist/<browser>/, from the one manifest.json; the version comes from
+// package.json so it is set in one place.
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+const source = JSON.parse(readFileSync(new URL('./manifest.json', import.meta.url), 'utf8')) as ManifestSource;
+
+export default defineConfig(({ mode }) => {
+  if (mode !== 'chrome' && mode !== 'firefox') throw new Error(`build with --mode chrome or --mode firefox (got "${mode}")`);
+  const browser: Browser = mode;
+  return {
+    // manifest.json is plain JSON, so its type is asserted here; crx checks it while building.
+    plugins: [preact(), crx({ manifest: manifestFor(browser, source, pkg.version) as unknown as ManifestV3Export, browser })],
+    build: {
+      outDir: `dist/${browser}`,
+      emptyOutDir: true,
+      target: browser === 'chrome' ? 'chrome116' : 'firefox140',
+      // Readable output: stores review the code and the files are small.
+      minify: false,
+      sourcemap: false,
+    },
+    // No dev-server HMR for the extension: it is built and loaded like a release.
+    server: { host: '127.0.0.1' },
+  };
+});

@@ -63,6 +63,19 @@ describe('Classifier', () => {
     expect(both.asn).toBe(4134);
   });
 
+  it('follows a CNAME to a flagged domain, and says that is how it matched', () => {
+    expect(classifier.classify({ host: 'login.chat.example', cname: 'edge.cmpassport.com.' })).toMatchObject({
+      flagged: true,
+      operatorId: 'china-mobile',
+      matchedBy: ['cname'],
+      tags: ['phone-login'],
+      matches: [{ by: 'cname', domain: 'cmpassport.com' }],
+    });
+    expect(classifier.classify({ host: 'login.chat.example', cname: 'edge.cdn.example' }).flagged).toBe(false);
+    // A host that matches by itself is not matched again through its CNAME.
+    expect(classifier.classify({ host: 'www.10086.cn', cname: 'x.cmpassport.com' }).matchedBy).toEqual(['domain']);
+  });
+
   it('takes an IP-literal URL as its own server address', () => {
     expect(classifier.classify({ url: 'http://202.97.0.9/x' })).toMatchObject({ flagged: true, ip: '202.97.0.9', asn: 4134 });
     expect(classifier.classify({ url: 'http://[240e::5]/x' })).toMatchObject({ flagged: true, asn: 4134 });

@@ -35,7 +35,8 @@ export interface IpMatch {
 }
 
 export interface DomainMatch {
-  by: 'domain';
+  /** 'cname': the host's canonical name (its CNAME chain's end) matched, not the host itself. */
+  by: 'domain' | 'cname';
   operatorId: OperatorId;
   /** The listed domain that matched (a suffix of the host on a label boundary). */
   domain: string;
@@ -75,6 +76,8 @@ export interface ClassifyInput {
   host?: string;
   /** Server IP as the browser reports it (`details.ip`). */
   ip?: string | null;
+  /** The host's canonical name from DNS (Firefox's dns.resolve), to catch a first-party name cloaking a flagged one. */
+  cname?: string | null;
   /** The top-level page, for first/third party and the allowlist. */
   pageUrl?: string;
 }
@@ -240,6 +243,11 @@ export class Classifier {
     if (hostName !== null && !hostIsIp) {
       const domain = this.matchDomain(hostName);
       if (domain) result.matches.push(domain);
+      const cname = input.cname ? normalizeHost(input.cname) : undefined;
+      if (!domain && cname?.ok && cname.host !== hostName) {
+        const viaCname = this.matchDomain(cname.host);
+        if (viaCname) result.matches.push({ ...viaCname, by: 'cname' });
+      }
     }
     if (ip !== null) {
       const { match, reason } = this.matchIp(ip);
@@ -264,7 +272,7 @@ export class Classifier {
       result.confidence = primary.confidence;
       for (const m of result.matches) {
         result.matchedBy.push(m.by);
-        if (m.by === 'domain') result.tags = m.tags;
+        if (m.by !== 'ip') result.tags = m.tags;
         else {
           result.asn = m.asn;
           result.asName = m.asName;

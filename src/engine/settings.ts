@@ -13,7 +13,11 @@ export interface Settings {
   enabledOperators: OperatorId[];
   minConfidence: Confidence;
   user: UserEntries;
+  /** How long the per-site log keeps a visit. */
+  logRetentionDays: number;
 }
+
+export const MAX_RETENTION_DAYS = 365;
 
 export const DEFAULT_SETTINGS: Settings = {
   version: SETTINGS_VERSION,
@@ -23,6 +27,7 @@ export const DEFAULT_SETTINGS: Settings = {
   // few "low" ones whose ownership was not verified.
   minConfidence: 'medium',
   user: EMPTY_USER_ENTRIES,
+  logRetentionDays: 30,
 };
 
 export function parseSettings(raw: unknown): Validation<Settings> {
@@ -55,8 +60,14 @@ export function parseSettings(raw: unknown): Validation<Settings> {
     if (checked.ok) user = checked.value;
     else errors.push(...checked.errors);
   }
+  let logRetentionDays = DEFAULT_SETTINGS.logRetentionDays;
+  if (input['logRetentionDays'] !== undefined) {
+    const days = input['logRetentionDays'];
+    if (typeof days === 'number' && Number.isInteger(days) && days >= 1 && days <= MAX_RETENTION_DAYS) logRetentionDays = days;
+    else errors.push(`log retention "${String(days)}" must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}`);
+  }
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, value: { version: SETTINGS_VERSION, enabledOperators, minConfidence, user } };
+  return { ok: true, value: { version: SETTINGS_VERSION, enabledOperators, minConfidence, user, logRetentionDays } };
 }
 
 export function classifierOptions(settings: Settings): ClassifierOptions {

@@ -21,6 +21,8 @@ export function manifestFor(browser: Browser, source: ManifestSource, version: s
   const { service_worker, type } = source.background;
   delete manifest['minimum_chrome_version'];
   manifest['background'] = { scripts: [service_worker], ...(type ? { type } : {}) };
+  // Firefox alone has dns.resolve: the IP of disk-cached responses and CNAME uncloaking.
+  manifest['permissions'] = [...((source['permissions'] as string[] | undefined) ?? []), 'dns'];
   manifest['browser_specific_settings'] = {
     gecko: {
       id: GECKO_ID,

@@ -1,78 +1,240 @@
-import browser, { type WebRequest } from 'webextension-polyfill';
+import type { WebNavigation, WebRequest } from 'webextension-polyfill';
 import type { Classifier } from '../engine/classifier.ts';
-import { classifierOptions, DEFAULT_SETTINGS, parseSettings } from '../engine/settings.ts';
+import { hostOfUrl } from '../engine/host.ts';
+import { siteOf } from '../engine/party.ts';
+import { classifierOptions, DEFAULT_SETTINGS, parseSettings, type Settings } from '../engine/settings.ts';
 import { createClassifier } from '../data/engine-data.ts';
 import { loadBundledEngineData } from '../data/bundled.ts';
+import { BadgeScheduler, badgeFor } from './badge.ts';
+import { browser, localArea, sessionArea, toolbarBadge } from './browser-api.ts';
+import { firefoxResolver } from './firefox-dns.ts';
+import { HostIpCache } from './host-ip-cache.ts';
+import { handleMessage } from './messages.ts';
+import type { PageView } from './page-view.ts';
+import { RequestWatcher, type RequestEvent } from './request-watcher.ts';
+import { SessionMirror } from './session-mirror.ts';
+import { DEFAULT_LOG_LIMITS } from './site-log.ts';
+import { SiteLogStore } from './site-log-store.ts';
+import { TabTracker, type TabState } from './tab-tracker.ts';
+import { UnattributedLog } from './unattributed-log.ts';
 
-// Minimal background for the foundation: it loads the engine, classifies
-// every response and error by host and server IP, and shows per tab how many
-// distinct flagged endpoints (host + operator) the page has contacted. The
-// full watcher (page views, redirects, workers, cache, persistence) replaces
-// this in the background issue.
+// The background service worker (Chrome) / event page (Firefox). Listeners
+// are registered synchronously at the top level, so an event that wakes a
+// stopped worker is delivered; every one of them waits for `ready` (table
+// loaded, settings read, tab state restored) and then runs through one queue,
+// in the order the browser sent them.
 
 const data = loadBundledEngineData();
-let classifier: Classifier = createClassifier(data, classifierOptions(DEFAULT_SETTINGS));
+let settings: Settings = DEFAULT_SETTINGS;
+let classifier: Classifier = createClassifier(data, classifierOptions(settings));
 
-/** Per tab: endpoint key "host|operator" → operator name. */
-const endpointsByTab = new Map<number, Map<string, string>>();
+const siteOfUrl = (url: string): string => {
+  const host = hostOfUrl(url);
+  return host.ok ? siteOf(host.host) : '';
+};
 
-async function applySettings(raw: unknown): Promise<void> {
+const tracker = new TabTracker(siteOfUrl);
+const privateTabs = new Set<number>();
+const mirror = new SessionMirror<TabState>(sessionArea, 'tab:', (key) => tracker.tab(Number(key)));
+const siteLog = new SiteLogStore(localArea, () => ({ ...DEFAULT_LOG_LIMITS, retentionDays: settings.logRetentionDays }));
+const badges = new BadgeScheduler(toolbarBadge, (tabId) => badgeFor(tracker.tab(tabId)?.current));
+const unattributed = new UnattributedLog();
+
+function isShown(tabId: number, view: PageView): boolean {
+  const state = tracker.tab(tabId);
+  return state !== undefined && (state.current === view || state.recent.includes(view));
+}
+
+/** Private windows never reach the disk; allowlisted sites are not logged. */
+function logVisit(tabId: number, view: PageView): void {
+  if (!privateTabs.has(tabId) && !view.allowlisted && view.endpoints.length > 0) siteLog.record(view);
+}
+
+const watcher = new RequestWatcher({
+  tracker,
+  classifier: () => classifier,
+  ipCache: new HostIpCache(),
+  resolver: firefoxResolver(),
+  onChange({ tabId, view }, isNewEndpoint) {
+    mirror.changed(String(tabId));
+    if (!isShown(tabId, view)) return; // a navigation not yet committed, a prerender
+    if (isNewEndpoint && tracker.tab(tabId)?.current === view) badges.request(tabId);
+    logVisit(tabId, view);
+  },
+  onUnattributed: (origin, event) => unattributed.add(origin, event.url, event.time),
+});
+
+function applySettings(raw: unknown): void {
   const parsed = parseSettings(raw);
   if (!parsed.ok) {
-    // Keep the last good classifier; the options page reports the problems.
+    // Keep the last good settings; the options page shows the problems.
     console.warn('Carrier Watch: stored settings rejected, keeping the previous ones:', parsed.errors);
     return;
   }
-  classifier = createClassifier(data, classifierOptions(parsed.value));
+  settings = parsed.value;
+  classifier = createClassifier(data, classifierOptions(settings));
+  for (const state of tracker.allTabs()) {
+    const view = state.current;
+    if (!view) continue;
+    const host = hostOfUrl(view.url);
+    view.allowlisted = host.ok && classifier.isAllowlisted(host.host);
+    mirror.changed(String(state.tabId));
+    void badges.flush(state.tabId);
+  }
 }
 
-const ready: Promise<void> = browser.storage.local.get('settings').then((stored) => applySettings(stored['settings']));
-
-async function showBadge(tabId: number): Promise<void> {
-  const endpoints = endpointsByTab.get(tabId);
-  const count = endpoints?.size ?? 0;
-  const perOperator = new Map<string, number>();
-  for (const name of endpoints?.values() ?? []) perOperator.set(name, (perOperator.get(name) ?? 0) + 1);
-  const title = count === 0 ? 'Carrier Watch' : [...perOperator].map(([name, n]) => `${name}: ${n}`).join(', ');
+const ready: Promise<void> = (async () => {
   try {
-    await browser.action.setBadgeBackgroundColor({ tabId, color: '#c62828' });
-    await browser.action.setBadgeText({ tabId, text: count === 0 ? '' : String(count) });
-    await browser.action.setTitle({ tabId, title });
-  } catch {
-    // The tab closed or was replaced between the request and now: nothing to show.
+    const [stored, saved, tabs] = await Promise.all([browser.storage.local.get('settings'), mirror.load(), browser.tabs.query({})]);
+    applySettings(stored['settings']);
+    const open = new Set<number>();
+    for (const tab of tabs) {
+      if (tab.id === undefined) continue;
+      open.add(tab.id);
+      if (tab.incognito) privateTabs.add(tab.id);
+    }
+    for (const [key, state] of saved) {
+      if (open.has(Number(key))) tracker.restore(state as TabState);
+      else mirror.deleted(key); // closed while the worker was stopped
+    }
+  } catch (error) {
+    // Start with what we have rather than not at all.
+    console.error('Carrier Watch: could not restore state:', error);
   }
+})();
+
+let queue: Promise<void> = ready;
+/** Runs `task` after `ready` and after every event before it; an error in one never stops the next. */
+function enqueue(task: () => unknown): void {
+  queue = queue.then(task).then(
+    () => undefined,
+    (error: unknown) => console.error('Carrier Watch:', error),
+  );
 }
 
-type Details = WebRequest.OnResponseStartedDetailsType | WebRequest.OnErrorOccurredDetailsType;
+// ---- webRequest: every http(s) and ws(s) request ----
 
-async function onRequestSeen(details: Details): Promise<void> {
-  await ready;
-  if (details.tabId < 0) return;
-  if (details.type === 'main_frame' && details.frameId === 0) endpointsByTab.delete(details.tabId);
-  const ip = 'ip' in details ? (details.ip ?? null) : null;
-  const result = classifier.classify({ url: details.url, ip });
-  if (!result.flagged || result.operatorId === null || result.host === null) return;
-  let endpoints = endpointsByTab.get(details.tabId);
-  if (!endpoints) endpointsByTab.set(details.tabId, (endpoints = new Map()));
-  endpoints.set(`${result.host}|${result.operatorId}`, result.operator ?? result.operatorId);
-  await showBadge(details.tabId);
+type AnyRequestDetails =
+  | WebRequest.OnBeforeRedirectDetailsType
+  | WebRequest.OnResponseStartedDetailsType
+  | WebRequest.OnCompletedDetailsType
+  | WebRequest.OnErrorOccurredDetailsType;
+
+/** Fields one browser has and the other lacks (Chrome: documentId…, Firefox: documentUrl…). */
+interface BrowserSpecificDetails {
+  ip?: string;
+  fromCache?: boolean;
+  documentId?: string;
+  documentLifecycle?: string;
+  initiator?: string;
+  originUrl?: string;
+  documentUrl?: string;
+  incognito?: boolean;
 }
 
-const filter: WebRequest.RequestFilter = { urls: ['<all_urls>'] };
-browser.webRequest.onResponseStarted.addListener((d) => void onRequestSeen(d), filter);
-browser.webRequest.onErrorOccurred.addListener((d) => void onRequestSeen(d), filter);
+function onRequest(kind: RequestEvent['kind'], details: AnyRequestDetails): void {
+  const d = details as AnyRequestDetails & BrowserSpecificDetails;
+  enqueue(() => {
+    if (d.incognito && d.tabId >= 0) privateTabs.add(d.tabId);
+    return watcher.handle({
+      kind,
+      requestId: d.requestId,
+      url: d.url,
+      tabId: d.tabId,
+      frameId: d.frameId,
+      type: d.type,
+      ip: d.ip ?? null,
+      fromCache: d.fromCache ?? false,
+      time: d.timeStamp,
+      documentId: d.documentId,
+      documentLifecycle: d.documentLifecycle,
+      initiator: d.initiator ?? d.originUrl,
+      documentUrl: d.documentUrl,
+    });
+  });
+}
+
+const filter: WebRequest.RequestFilter = { urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'] };
+browser.webRequest.onBeforeRedirect.addListener((d) => onRequest('redirect', d), filter);
+browser.webRequest.onResponseStarted.addListener((d) => onRequest('response', d), filter);
+browser.webRequest.onCompleted.addListener((d) => onRequest('completed', d), filter);
+browser.webRequest.onErrorOccurred.addListener((d) => onRequest('error', d), filter);
+
+// ---- webNavigation: when a page view starts ----
+
+interface ChromeNavigationFields {
+  documentId?: string;
+  documentLifecycle?: string;
+  frameType?: string;
+}
+
+browser.webNavigation.onCommitted.addListener((details) => {
+  const d = details as WebNavigation.OnCommittedDetailsType & ChromeNavigationFields;
+  const prerender = d.documentLifecycle === 'prerender' && d.frameType === 'outermost_frame';
+  if (d.frameId !== 0 && !prerender) return; // a subframe: part of the page view it is in
+  enqueue(() => {
+    const view = tracker.commit({
+      tabId: d.tabId,
+      url: d.url,
+      site: siteOfUrl(d.url),
+      time: d.timeStamp,
+      documentId: d.documentId,
+      forwardBack: d.transitionQualifiers.includes('forward_back'),
+      prerender,
+    });
+    mirror.changed(String(d.tabId));
+    if (prerender) return;
+    const host = hostOfUrl(d.url);
+    view.allowlisted = host.ok && classifier.isAllowlisted(host.host);
+    badges.forget(d.tabId);
+    logVisit(d.tabId, view);
+    return badges.flush(d.tabId);
+  });
+});
+
+function onSameDocument(details: { tabId: number; frameId: number; url: string }): void {
+  if (details.frameId !== 0) return;
+  enqueue(() => {
+    if (tracker.sameDocument(details.tabId, details.url)) mirror.changed(String(details.tabId));
+  });
+}
+browser.webNavigation.onHistoryStateUpdated.addListener(onSameDocument);
+browser.webNavigation.onReferenceFragmentUpdated.addListener(onSameDocument);
+
+// ---- tabs ----
+
+browser.tabs.onCreated.addListener((tab) => {
+  if (tab.id !== undefined && tab.incognito) privateTabs.add(tab.id);
+});
+
+browser.tabs.onRemoved.addListener((tabId) => {
+  enqueue(() => {
+    tracker.removeTab(tabId);
+    watcher.forgetTab(tabId);
+    badges.forget(tabId);
+    privateTabs.delete(tabId);
+    mirror.deleted(String(tabId));
+  });
+});
+
+browser.tabs.onReplaced.addListener((addedTabId, removedTabId) => {
+  enqueue(() => {
+    tracker.replaced(addedTabId, removedTabId);
+    mirror.deleted(String(removedTabId));
+    mirror.changed(String(addedTabId));
+    return badges.flush(addedTabId);
+  });
+});
+
+// ---- settings and the popup ----
+
 browser.storage.onChanged.addListener((changes, area) => {
-  if (area === 'local' && 'settings' in changes) void applySettings(changes['settings']?.newValue);
+  if (area === 'local' && 'settings' in changes) enqueue(() => applySettings(changes['settings']?.newValue));
 });
-browser.runtime.onMessage.addListener((message: unknown) => {
-  if (typeof message !== 'object' || message === null) return undefined;
-  const { type, tabId } = message as { type?: unknown; tabId?: unknown };
-  if (type === 'ping') return ready.then(() => ({ ready: true }));
-  if (type === 'tab-endpoints' && typeof tabId === 'number') {
-    return ready.then(() => [...(endpointsByTab.get(tabId)?.keys() ?? [])]);
-  }
-  return undefined;
-});
+
+browser.runtime.onMessage.addListener((message: unknown) =>
+  handleMessage(message, { ready, tracker, siteLog, mirror, unattributed, settings: () => settings }),
+);
 
 void ready.then(() => {
   // Lets the end-to-end harness wait for the listeners before the first page.

@@ -1,25 +1,36 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
+import type { TabReply } from '../background/messages.ts';
 
-// Placeholder popup for the foundation: it lists the flagged endpoints the
-// background recorded for the active tab. The real popup is its own issue.
+// Placeholder popup: the flagged endpoints the background recorded for the
+// active tab (or ?tab=<id>). The real popup is its own issue.
+
+async function tabIdToShow(): Promise<number | undefined> {
+  const fromQuery = Number(new URLSearchParams(location.search).get('tab'));
+  if (Number.isInteger(fromQuery) && fromQuery > 0) return fromQuery;
+  const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
+  return tab?.id;
+}
 
 function Popup() {
-  const [endpoints, setEndpoints] = useState<string[] | null>(null);
+  const [reply, setReply] = useState<TabReply | null>(null);
   useEffect(() => {
     void (async () => {
-      const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
-      if (tab?.id === undefined) return setEndpoints([]);
-      setEndpoints((await browser.runtime.sendMessage({ type: 'tab-endpoints', tabId: tab.id })) as string[]);
+      const tabId = await tabIdToShow();
+      if (tabId === undefined) return setReply({ tab: null, storageError: null });
+      setReply((await browser.runtime.sendMessage({ type: 'get-tab', tabId })) as TabReply);
     })();
   }, []);
-  if (endpoints === null) return <p>Loading…</p>;
+  if (reply === null) return <p>Loading…</p>;
+  const endpoints = reply.tab?.current?.endpoints ?? [];
   if (endpoints.length === 0) return <p>No flagged networks contacted.</p>;
   return (
     <ul>
-      {endpoints.map((key) => (
-        <li key={key}>{key.replace('|', ' — ')}</li>
+      {endpoints.map((e) => (
+        <li key={`${e.host}|${e.operatorId}`}>
+          {e.host} — {e.operator} ({e.matchedBy.join(', ')})
+        </li>
       ))}
     </ul>
   );

@@ -1,0 +1,78 @@
+import { endpointsByOperator, type PageView } from './page-view.ts';
+
+// The warning itself: per tab, the number of distinct flagged endpoints on the
+// page on screen, on red; empty when there are none or the user allowlisted
+// the site. The tooltip names the operators: "China Mobile: 2, China Telecom: 1".
+
+export const BADGE_COLOR = '#c62828';
+export const PRODUCT_NAME = 'Carrier Watch';
+
+export interface BadgeState {
+  text: string;
+  title: string;
+}
+
+export function badgeFor(view: PageView | null | undefined): BadgeState {
+  if (!view || view.allowlisted || view.endpoints.length === 0) {
+    return { text: '', title: view?.allowlisted ? `${PRODUCT_NAME}: warnings off for this site` : PRODUCT_NAME };
+  }
+  const count = view.endpoints.length;
+  // More endpoints than the cap keeps: say so rather than under-count.
+  const text = view.spilled > 0 ? `${count}+` : String(count);
+  const title = `${PRODUCT_NAME}: ${endpointsByOperator(view).map(([name, n]) => `${name}: ${n}`).join(', ')}`;
+  return { text, title };
+}
+
+export interface BadgeSink {
+  show(tabId: number, badge: BadgeState): Promise<void>;
+}
+
+/**
+ * Batches badge updates: at most one per tab every `intervalMs`, the last
+ * state always shown. The sink may fail (a closed or prerendered tab): that
+ * is swallowed here, so no caller has to care.
+ */
+export class BadgeScheduler {
+  private readonly pending = new Map<number, ReturnType<typeof setTimeout>>();
+  private readonly lastShown = new Map<number, number>();
+  private readonly lastState = new Map<number, string>();
+
+  constructor(
+    private readonly sink: BadgeSink,
+    private readonly stateOf: (tabId: number) => BadgeState,
+    private readonly intervalMs = 250,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  request(tabId: number): void {
+    if (this.pending.has(tabId)) return;
+    const wait = Math.max(0, this.intervalMs - (this.now() - (this.lastShown.get(tabId) ?? -Infinity)));
+    this.pending.set(tabId, setTimeout(() => void this.flush(tabId), wait));
+  }
+
+  /** Shows the current state now (a new page view must clear the old count at once). */
+  async flush(tabId: number): Promise<void> {
+    const timer = this.pending.get(tabId);
+    if (timer !== undefined) clearTimeout(timer);
+    this.pending.delete(tabId);
+    this.lastShown.set(tabId, this.now());
+    const badge = this.stateOf(tabId);
+    const signature = `${badge.text}\n${badge.title}`;
+    if (this.lastState.get(tabId) === signature) return;
+    this.lastState.set(tabId, signature);
+    try {
+      await this.sink.show(tabId, badge);
+    } catch {
+      // The tab closed or is not a real tab (prerender): nothing to show.
+      this.lastState.delete(tabId);
+    }
+  }
+
+  forget(tabId: number): void {
+    const timer = this.pending.get(tabId);
+    if (timer !== undefined) clearTimeout(timer);
+    this.pending.delete(tabId);
+    this.lastShown.delete(tabId);
+    this.lastState.delete(tabId);
+  }
+}

@@ -1,0 +1,57 @@
+import type { Settings } from '../engine/settings.ts';
+import type { SessionMirror } from './session-mirror.ts';
+import type { SiteLogStore } from './site-log-store.ts';
+import type { TabState, TabTracker } from './tab-tracker.ts';
+import type { UnattributedLog } from './unattributed-log.ts';
+
+// What the popup and the options page may ask the background. Every answer
+// waits for `ready`, so a popup opened right after the worker restarted sees
+// the restored state, not an empty one.
+
+export type Request =
+  | { type: 'ping' }
+  | { type: 'get-tab'; tabId: number }
+  | { type: 'get-site-log'; site: string }
+  | { type: 'get-unattributed' };
+
+export interface TabReply {
+  tab: TabState | null;
+  /** A storage write failed (quota?): what is shown is kept in memory only. */
+  storageError: string | null;
+}
+
+interface Context {
+  ready: Promise<void>;
+  tracker: TabTracker;
+  siteLog: SiteLogStore;
+  mirror: SessionMirror<TabState>;
+  unattributed: UnattributedLog;
+  settings: () => Settings;
+}
+
+function isRequest(message: unknown): message is Request {
+  return typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string';
+}
+
+/** The reply, or undefined for a message that is not ours (so another listener may answer it). */
+export function handleMessage(message: unknown, context: Context): Promise<unknown> | undefined {
+  if (!isRequest(message)) return undefined;
+  const { ready, tracker, siteLog, mirror, unattributed } = context;
+  switch (message.type) {
+    case 'ping':
+      return ready.then(() => ({ ready: true }));
+    case 'get-tab':
+      if (typeof message.tabId !== 'number') return undefined;
+      return ready.then((): TabReply => ({
+        tab: tracker.tab(message.tabId) ?? null,
+        storageError: siteLog.lastError ?? mirror.lastError,
+      }));
+    case 'get-site-log':
+      if (typeof message.site !== 'string') return undefined;
+      return ready.then(() => siteLog.get(message.site));
+    case 'get-unattributed':
+      return ready.then(() => unattributed.list());
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,156 @@
+import type { Classification, MatchedBy } from '../engine/classifier.ts';
+import type { Confidence, DomainTag, OperatorId } from '../engine/types.ts';
+
+// What one page view contacted: the flagged endpoints (host + operator) with
+// how, how often, and from where. Plain data, so it serializes as is to
+// storage.session and the site log, and the popup reads the same shape.
+
+/** Caps that keep a page making 10,000 requests bounded in memory and storage. */
+export const LIMITS = {
+  endpointsPerPageView: 200,
+  ipsPerEndpoint: 8,
+  framesPerEndpoint: 4,
+  typesPerEndpoint: 12,
+} as const;
+
+export interface Endpoint {
+  host: string;
+  operatorId: OperatorId;
+  operator: string;
+  ips: string[];
+  asn: number | null;
+  asName: string | null;
+  matchedBy: MatchedBy[];
+  /** The listed domain that matched, or the CNAME target that did. */
+  domain: string | null;
+  cname: string | null;
+  confidence: Confidence;
+  tags: DomainTag[];
+  /** webRequest resource types seen: script, image, xmlhttprequest, websocket, main_frame, ... */
+  types: string[];
+  /** Requests (each redirect hop counts) that reached or tried to reach it. */
+  count: number;
+  /** Of those, how many failed or were blocked. */
+  errors: number;
+  firstSeen: number;
+  lastSeen: number;
+  party: 'first' | 'third';
+  /** URLs (origin + path) of the frames the requests came from; the top page's is listed as such. */
+  frames: string[];
+  /** Some requests came from a worker with no tab (tabId -1) and were attributed here by origin. */
+  viaWorker: boolean;
+}
+
+export interface PageView {
+  /** Unique per page view: `${tabId}:${startedAt}:${sequence}`. */
+  id: string;
+  url: string;
+  /** Registrable domain of the page (see engine/party.ts). */
+  site: string;
+  /** Chrome's documentId of the top document, when known (prerender, back/forward cache). */
+  documentId: string | null;
+  startedAt: number;
+  endpoints: Endpoint[];
+  /** Flagged contacts that did not fit under the endpoint cap. */
+  spilled: number;
+  /** Every request seen for this page view, flagged or not. */
+  requests: number;
+  allowlisted: boolean;
+}
+
+/** One request (or redirect hop) to a flagged destination, as the watcher saw it. */
+export interface Contact {
+  classification: Classification;
+  host: string;
+  ip: string | null;
+  type: string;
+  failed: boolean;
+  time: number;
+  party: 'first' | 'third';
+  frameUrl: string | null;
+  viaWorker: boolean;
+  cname: string | null;
+}
+
+let sequence = 0;
+
+export function newPageView(tabId: number, url: string, site: string, startedAt: number, documentId: string | null = null): PageView {
+  sequence = (sequence + 1) % 1_000_000;
+  return { id: `${tabId}:${startedAt}:${sequence}`, url, site, documentId, startedAt, endpoints: [], spilled: 0, requests: 0, allowlisted: false };
+}
+
+function addCapped<T>(list: T[], value: T, cap: number): void {
+  if (!list.includes(value) && list.length < cap) list.push(value);
+}
+
+/** Frame URLs are kept without query or fragment: enough to say where, no tokens from the query. */
+export function frameLabel(url: string | null): string | null {
+  if (url === null) return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'about:' || parsed.protocol === 'data:' ? parsed.protocol : `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return null;
+  }
+}
+
+/** Adds one flagged contact. Returns true when what the badge shows may have changed. */
+export function recordContact(view: PageView, contact: Contact): boolean {
+  const c = contact.classification;
+  if (!c.flagged || c.operatorId === null) return false;
+  let endpoint = view.endpoints.find((e) => e.host === contact.host && e.operatorId === c.operatorId);
+  const isNew = endpoint === undefined;
+  if (!endpoint) {
+    if (view.endpoints.length >= LIMITS.endpointsPerPageView) {
+      view.spilled++;
+      return false;
+    }
+    const domainMatch = c.matches.find((m) => m.by === 'domain');
+    endpoint = {
+      host: contact.host,
+      operatorId: c.operatorId,
+      operator: c.operator ?? c.operatorId,
+      ips: [],
+      asn: c.asn,
+      asName: c.asName,
+      matchedBy: [],
+      domain: domainMatch?.by === 'domain' ? domainMatch.domain : null,
+      cname: null,
+      confidence: c.confidence ?? 'high',
+      tags: [...c.tags],
+      types: [],
+      count: 0,
+      errors: 0,
+      firstSeen: contact.time,
+      lastSeen: contact.time,
+      party: contact.party,
+      frames: [],
+      viaWorker: false,
+    };
+    view.endpoints.push(endpoint);
+  }
+  endpoint.count++;
+  if (contact.failed) endpoint.errors++;
+  endpoint.lastSeen = Math.max(endpoint.lastSeen, contact.time);
+  endpoint.firstSeen = Math.min(endpoint.firstSeen, contact.time);
+  if (contact.ip !== null) addCapped(endpoint.ips, contact.ip, LIMITS.ipsPerEndpoint);
+  if (endpoint.asn === null && c.asn !== null) {
+    endpoint.asn = c.asn;
+    endpoint.asName = c.asName;
+  }
+  for (const by of c.matchedBy) addCapped(endpoint.matchedBy, by, 3);
+  if (contact.cname !== null) endpoint.cname = contact.cname;
+  for (const tag of c.tags) addCapped(endpoint.tags, tag, 8);
+  addCapped(endpoint.types, contact.type, LIMITS.typesPerEndpoint);
+  const frame = frameLabel(contact.frameUrl);
+  if (frame !== null) addCapped(endpoint.frames, frame, LIMITS.framesPerEndpoint);
+  if (contact.viaWorker) endpoint.viaWorker = true;
+  return isNew;
+}
+
+/** Operator name → number of distinct endpoints, in a stable order (most first, then by name). */
+export function endpointsByOperator(view: PageView): Array<[string, number]> {
+  const counts = new Map<string, number>();
+  for (const e of view.endpoints) counts.set(e.operator, (counts.get(e.operator) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}

@@ -1,0 +1,257 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { Classifier } from '../engine/classifier.ts';
+import { hostOfUrl } from '../engine/host.ts';
+import { parseIPv4 } from '../engine/ip-address.ts';
+import { IpTable } from '../engine/ip-table.ts';
+import { siteOf } from '../engine/party.ts';
+import type { FlaggedList } from '../engine/types.ts';
+import { badgeFor } from './badge.ts';
+import { HostIpCache } from './host-ip-cache.ts';
+import { LIMITS } from './page-view.ts';
+import { RequestWatcher, type HostResolver, type RequestEvent } from './request-watcher.ts';
+import { TabTracker } from './tab-tracker.ts';
+
+// The watcher and the tab tracker together, fed the event sequences the
+// browsers send (see testing-in-browsers.md and Chromium's webNavigation
+// prerender test for the orders). The same cases run for real in
+// tests/e2e/.
+
+const list: FlaggedList = {
+  operators: [
+    { id: 'china-telecom', name: 'China Telecom', group: 'CT', why: '', sources: [] },
+    { id: 'china-mobile', name: 'China Mobile', group: 'CM', why: '', sources: [] },
+  ],
+  asns: [{ asn: 4134, operatorId: 'china-telecom', entity: '', name: 'CHINANET', confidence: 'high', note: '', source: 't' }],
+  domains: [
+    { domain: 'cmpassport.com', operatorId: 'china-mobile', entity: '', what: 'CMPassport', confidence: 'high', source: 't', tags: ['phone-login'] },
+  ],
+};
+const table = IpTable.fromRanges([{ start: BigInt(parseIPv4('202.97.0.0')!), end: BigInt(parseIPv4('202.97.255.255')!), asn: 4134 }], []);
+const classifier = new Classifier(list, table);
+const CT_IP = '202.97.1.1';
+
+let time = 1_000;
+let nextRequest = 1;
+function event(partial: Partial<RequestEvent> & Pick<RequestEvent, 'url'>): RequestEvent {
+  return { kind: 'response', requestId: String(nextRequest++), tabId: 1, frameId: 0, type: 'script', ip: '127.0.0.1', fromCache: false, time: time++, ...partial };
+}
+
+function setup(resolver?: HostResolver) {
+  const tracker = new TabTracker((url) => {
+    const host = hostOfUrl(url);
+    return host.ok ? siteOf(host.host) : '';
+  });
+  const changes: Array<{ tabId: number; isNew: boolean }> = [];
+  const orphans: string[] = [];
+  const watcher = new RequestWatcher({
+    tracker,
+    classifier: () => classifier,
+    ipCache: new HostIpCache(),
+    resolver,
+    onChange: ({ tabId }, isNew) => changes.push({ tabId, isNew }),
+    onUnattributed: (origin, e) => orphans.push(`${origin} ${e.url}`),
+  });
+  /** A full top-level navigation: the main_frame request, then the commit. */
+  async function navigate(tabId: number, url: string, extra: Partial<RequestEvent> = {}) {
+    const requestId = String(nextRequest++);
+    await watcher.handle(event({ url, tabId, type: 'main_frame', requestId, ...extra }));
+    return tracker.commit({ tabId, url, site: siteOf(hostOfUrl(url).ok ? (hostOfUrl(url) as { host: string }).host : ''), time: time++, forwardBack: false });
+  }
+  return { tracker, watcher, changes, orphans, navigate };
+}
+
+describe('RequestWatcher', () => {
+  beforeEach(() => {
+    time = 1_000;
+  });
+
+  it('records flagged endpoints by host + operator, with IPs, types, counts and party', async () => {
+    const { tracker, watcher, navigate } = setup();
+    await navigate(1, 'https://chat.example.com/login');
+    await watcher.handle(event({ url: 'https://www.cmpassport.com/sdk.js', ip: '203.0.113.5' }));
+    await watcher.handle(event({ url: 'https://www.cmpassport.com/api', type: 'xmlhttprequest', ip: '203.0.113.6' }));
+    await watcher.handle(event({ url: 'https://cdn.example.net/a.png', type: 'image', ip: CT_IP }));
+    await watcher.handle(event({ url: 'https://static.example.com/x.css', type: 'stylesheet', ip: '8.8.8.8' }));
+    const view = tracker.tab(1)!.current!;
+    expect(view.requests).toBe(5); // the page itself and four subresources
+    expect(view.endpoints).toHaveLength(2);
+    expect(view.endpoints[0]).toMatchObject({
+      host: 'www.cmpassport.com',
+      operatorId: 'china-mobile',
+      ips: ['203.0.113.5', '203.0.113.6'],
+      matchedBy: ['domain'],
+      types: ['script', 'xmlhttprequest'],
+      count: 2,
+      party: 'third',
+      tags: ['phone-login'],
+      frames: ['https://chat.example.com/login'],
+    });
+    expect(view.endpoints[1]).toMatchObject({ host: 'cdn.example.net', operatorId: 'china-telecom', asn: 4134, matchedBy: ['ip'] });
+    expect(badgeFor(view)).toEqual({ text: '2', title: 'Carrier Watch: China Mobile: 1, China Telecom: 1' });
+  });
+
+  it('counts a request once however many events it sends', async () => {
+    const { tracker, watcher, navigate } = setup();
+    await navigate(1, 'https://site.example/');
+    const e = event({ url: 'https://id.cmpassport.com/x', requestId: 'r1' });
+    await watcher.handle(e);
+    await watcher.handle({ ...e, kind: 'completed' });
+    expect(tracker.tab(1)!.current!.endpoints[0]!.count).toBe(1);
+  });
+
+  it('classifies every hop of a redirect chain, and the page it lands on', async () => {
+    const { tracker, watcher, navigate } = setup();
+    await navigate(1, 'https://site.example/');
+    await watcher.handle(event({ kind: 'redirect', requestId: 'r', url: 'https://hop1.example/', ip: CT_IP }));
+    await watcher.handle(event({ kind: 'redirect', requestId: 'r', url: 'https://a.cmpassport.com/', ip: '192.0.2.1' }));
+    await watcher.handle(event({ kind: 'response', requestId: 'r', url: 'https://final.example/', ip: '192.0.2.2' }));
+    expect(tracker.tab(1)!.current!.endpoints.map((e) => e.host)).toEqual(['hop1.example', 'a.cmpassport.com']);
+  });
+
+  it('counts a redirected top-level navigation for the page it commits, not the old one', async () => {
+    const { tracker, watcher, navigate } = setup();
+    await navigate(1, 'https://old.example/');
+    await watcher.handle(event({ kind: 'redirect', requestId: 'nav', type: 'main_frame', url: 'https://go.cmpassport.com/r', ip: '192.0.2.1' }));
+    await watcher.handle(event({ kind: 'response', requestId: 'nav', type: 'main_frame', url: 'https://new.example/', ip: '192.0.2.2' }));
+    expect(tracker.tab(1)!.current!.url).toBe('https://old.example/');
+    expect(tracker.tab(1)!.current!.endpoints).toHaveLength(0);
+    const view = tracker.commit({ tabId: 1, url: 'https://new.example/', site: 'new.example', time: time++, forwardBack: false });
+    expect(view.endpoints.map((e) => e.host)).toEqual(['go.cmpassport.com']);
+    expect(tracker.tab(1)!.current).toBe(view);
+  });
+
+  it('counts requests of subframes for the tab page, naming the frame', async () => {
+    const { tracker, watcher, navigate } = setup();
+    await navigate(1, 'https://top.example/');
+    await watcher.handle(event({ url: 'https://widget.example/frame.html?token=secret', type: 'sub_frame', frameId: 5 }));
+    await watcher.handle(event({ url: 'https://x.cmpassport.com/sdk.js', frameId: 5 }));
+    const [endpoint] = tracker.tab(1)!.current!.endpoints;
+    expect(endpoint).toMatchObject({ host: 'x.cmpassport.com', frames: ['https://widget.example/frame.html'] });
+  });
+
+  it('keeps two tabs apart', async () => {
+    const { tracker, watcher, navigate } = setup();
+    await navigate(1, 'https://a.example/');
+    await navigate(2, 'https://b.example/');
+    await watcher.handle(event({ url: 'https://x.cmpassport.com/', tabId: 1 }));
+    expect(tracker.tab(1)!.current!.endpoints).toHaveLength(1);
+    expect(tracker.tab(2)!.current!.endpoints).toHaveLength(0);
+  });
+
+  it('ties a worker request (tabId -1) to the tabs showing its origin, and keeps the rest', async () => {
+    const { tracker, watcher, navigate, orphans } = setup();
+    await navigate(1, 'https://app.example/page');
+    await navigate(2, 'https://app.example/other');
+    await navigate(3, 'https://elsewhere.example/');
+    await watcher.handle(event({ url: 'https://push.cmpassport.com/sw', tabId: -1, initiator: 'https://app.example' }));
+    expect(tracker.tab(1)!.current!.endpoints[0]).toMatchObject({ host: 'push.cmpassport.com', viaWorker: true });
+    expect(tracker.tab(2)!.current!.endpoints).toHaveLength(1);
+    expect(tracker.tab(3)!.current!.endpoints).toHaveLength(0);
+    // Firefox names the worker's document instead of an initiator.
+    await watcher.handle(event({ url: 'https://b.cmpassport.com/sw', tabId: -1, documentUrl: 'https://elsewhere.example/sw.js' }));
+    expect(tracker.tab(3)!.current!.endpoints).toHaveLength(1);
+    await watcher.handle(event({ url: 'https://c.cmpassport.com/', tabId: -1, initiator: 'https://gone.example' }));
+    expect(orphans).toEqual(['https://gone.example https://c.cmpassport.com/']);
+  });
+
+  it('reuses the IP last seen for a host when a cached response has none', async () => {
+    const { tracker, watcher, navigate } = setup();
+    await navigate(1, 'https://a.example/');
+    await watcher.handle(event({ url: 'https://cdn.example.net/lib.js', ip: CT_IP }));
+    await navigate(1, 'https://a.example/again');
+    await watcher.handle(event({ url: 'https://cdn.example.net/lib.js', ip: null, fromCache: true }));
+    expect(tracker.tab(1)!.current!.endpoints[0]).toMatchObject({ host: 'cdn.example.net', ips: [CT_IP], asn: 4134 });
+  });
+
+  it('asks DNS (Firefox) for the IP of a cached response and follows CNAMEs', async () => {
+    const asked: string[] = [];
+    const resolver: HostResolver = {
+      async resolve(host) {
+        asked.push(host);
+        if (host === 'login.site.example') return { addresses: ['192.0.2.7'], canonicalName: 'edge.cmpassport.com' };
+        return { addresses: [CT_IP], canonicalName: host };
+      },
+    };
+    const { tracker, watcher, navigate } = setup(resolver);
+    await navigate(1, 'https://site.example/');
+    await watcher.handle(event({ url: 'https://static.example.org/a.js', ip: null, fromCache: true }));
+    await watcher.handle(event({ url: 'https://login.site.example/sdk.js', ip: '192.0.2.7' }));
+    const endpoints = tracker.tab(1)!.current!.endpoints;
+    expect(endpoints[0]).toMatchObject({ host: 'static.example.org', ips: [CT_IP], matchedBy: ['ip'] });
+    expect(endpoints[1]).toMatchObject({ host: 'login.site.example', matchedBy: ['cname'], cname: 'edge.cmpassport.com', party: 'first', tags: ['phone-login'] });
+    expect(asked).toContain('login.site.example');
+  });
+
+  it('counts blocked and failed requests as attempted contacts', async () => {
+    const { tracker, watcher, navigate } = setup();
+    await navigate(1, 'https://a.example/');
+    await watcher.handle(event({ kind: 'error', url: 'https://x.cmpassport.com/blocked.js', ip: null }));
+    expect(tracker.tab(1)!.current!.endpoints[0]).toMatchObject({ host: 'x.cmpassport.com', count: 1, errors: 1 });
+  });
+
+  it('a failed navigation shows its attempt on the error page it leaves', async () => {
+    const { tracker, watcher, navigate } = setup();
+    await navigate(1, 'https://a.example/');
+    await watcher.handle(event({ kind: 'error', requestId: 'n', type: 'main_frame', url: 'https://www.cmpassport.com/', ip: null }));
+    expect(tracker.tab(1)!.current).toMatchObject({ url: 'https://www.cmpassport.com/', endpoints: [{ host: 'www.cmpassport.com' }] });
+  });
+
+  it('keeps a prerendered page apart until it is activated, then the tab shows it', async () => {
+    const { tracker, watcher, navigate } = setup();
+    await navigate(1, 'https://a.example/');
+    await watcher.handle(event({ requestId: 'pre', type: 'main_frame', frameId: 3, documentLifecycle: 'prerender', url: 'https://a.example/next' }));
+    tracker.commit({ tabId: 1, url: 'https://a.example/next', site: 'a.example', time: time++, documentId: 'DOC2', forwardBack: false, prerender: true });
+    await watcher.handle(event({ url: 'https://x.cmpassport.com/p.js', frameId: 3, documentId: 'DOC2', documentLifecycle: 'prerender' }));
+    expect(tracker.tab(1)!.current!.endpoints).toHaveLength(0);
+    // Activation: the same documentId commits in the top frame.
+    const view = tracker.commit({ tabId: 1, url: 'https://a.example/next', site: 'a.example', time: time++, documentId: 'DOC2', forwardBack: false });
+    expect(view.endpoints.map((e) => e.host)).toEqual(['x.cmpassport.com']);
+    expect(tracker.tab(1)!.current).toBe(view);
+  });
+
+  it('a back/forward-cache restore shows the restored page view', async () => {
+    const { tracker, watcher } = setup();
+    tracker.commit({ tabId: 1, url: 'https://a.example/', site: 'a.example', time: time++, documentId: 'A', forwardBack: false });
+    await watcher.handle(event({ url: 'https://x.cmpassport.com/', documentId: 'A' }));
+    tracker.commit({ tabId: 1, url: 'https://b.example/', site: 'b.example', time: time++, documentId: 'B', forwardBack: false });
+    expect(tracker.tab(1)!.current!.endpoints).toHaveLength(0);
+    // Chrome: the same documentId comes back. No request is made.
+    const restored = tracker.commit({ tabId: 1, url: 'https://a.example/', site: 'a.example', time: time++, documentId: 'A', forwardBack: true });
+    expect(restored.endpoints.map((e) => e.host)).toEqual(['x.cmpassport.com']);
+    // Firefox: no documentId; a back navigation with no request restores by URL.
+    tracker.commit({ tabId: 2, url: 'https://a.example/', site: 'a.example', time: time++, forwardBack: false });
+    await watcher.handle(event({ url: 'https://y.cmpassport.com/', tabId: 2 }));
+    tracker.commit({ tabId: 2, url: 'https://b.example/', site: 'b.example', time: time++, forwardBack: false });
+    const back = tracker.commit({ tabId: 2, url: 'https://a.example/', site: 'a.example', time: time++, forwardBack: true });
+    expect(back.endpoints.map((e) => e.host)).toEqual(['y.cmpassport.com']);
+  });
+
+  it('a late request of a page the tab left goes to that page (Chrome documentId)', async () => {
+    const { tracker, watcher } = setup();
+    const first = tracker.commit({ tabId: 1, url: 'https://a.example/', site: 'a.example', time: time++, documentId: 'A', forwardBack: false });
+    tracker.commit({ tabId: 1, url: 'https://b.example/', site: 'b.example', time: time++, documentId: 'B', forwardBack: false });
+    await watcher.handle(event({ url: 'https://beacon.cmpassport.com/unload', type: 'ping', documentId: 'A', documentLifecycle: 'pending_deletion' }));
+    expect(first.endpoints).toHaveLength(1);
+    expect(tracker.tab(1)!.current!.endpoints).toHaveLength(0);
+  });
+
+  it('same-document navigations keep the page view', async () => {
+    const { tracker, watcher, navigate } = setup();
+    await navigate(1, 'https://a.example/');
+    await watcher.handle(event({ url: 'https://x.cmpassport.com/' }));
+    const view = tracker.sameDocument(1, 'https://a.example/#section');
+    expect(view?.endpoints).toHaveLength(1);
+    expect(tracker.tab(1)!.current!.url).toBe('https://a.example/#section');
+  });
+
+  it('stays bounded on a page making 10,000 requests to distinct flagged hosts', async () => {
+    const { tracker, watcher, navigate } = setup();
+    await navigate(1, 'https://a.example/');
+    for (let i = 0; i < 10_000; i++) await watcher.handle(event({ url: `https://h${i}.cmpassport.com/x`, ip: null }));
+    const view = tracker.tab(1)!.current!;
+    expect(view.endpoints).toHaveLength(LIMITS.endpointsPerPageView);
+    expect(view.spilled).toBe(10_000 - LIMITS.endpointsPerPageView);
+    expect(badgeFor(view).text).toBe(`${LIMITS.endpointsPerPageView}+`);
+    expect(JSON.stringify(tracker.tab(1)).length).toBeLessThan(150_000);
+  });
+});

@@ -1,0 +1,182 @@
+import type { Classifier } from '../engine/classifier.ts';
+import { hostOfUrl } from '../engine/host.ts';
+import { partyOf } from '../engine/party.ts';
+import type { HostIpCache } from './host-ip-cache.ts';
+import { recordContact, type PageView } from './page-view.ts';
+import type { Attribution, TabTracker } from './tab-tracker.ts';
+
+// Turns webRequest events into contacts on page views. Each request hop is
+// counted once, at the first event that knows how it ended: a redirect, the
+// response starting, or an error (a blocked or failed request is still an
+// attempted contact). The browser wiring converts the browsers' details into
+// RequestEvent; everything here runs unchanged in Node tests.
+
+export interface RequestEvent {
+  kind: 'redirect' | 'response' | 'completed' | 'error';
+  requestId: string;
+  url: string;
+  tabId: number;
+  frameId: number;
+  type: string;
+  ip: string | null;
+  fromCache: boolean;
+  time: number;
+  /** Chrome: the document that made the request, its lifecycle and frame type. */
+  documentId?: string | undefined;
+  documentLifecycle?: string | undefined;
+  /** Chrome: origin that initiated the request. Firefox: originUrl. */
+  initiator?: string | undefined;
+  /** Firefox: URL of the document that made the request. */
+  documentUrl?: string | undefined;
+}
+
+/** What DNS says of a host (Firefox's dns.resolve); absent in Chrome. */
+export interface HostResolver {
+  resolve(host: string): Promise<{ addresses: string[]; canonicalName: string | null } | null>;
+}
+
+export interface WatcherDeps {
+  tracker: TabTracker;
+  classifier: () => Classifier;
+  ipCache: HostIpCache;
+  resolver?: HostResolver | undefined;
+  /** A page view gained something; `isNewEndpoint` when its endpoint count changed. */
+  onChange: (attribution: Attribution, isNewEndpoint: boolean) => void;
+  /** A worker's flagged request that no open tab could be tied to. */
+  onUnattributed?: (origin: string, event: RequestEvent) => void;
+}
+
+const MAX_OPEN_REQUESTS = 5000;
+
+export class RequestWatcher {
+  /** Hops already counted: `${requestId} ${url}`, dropped when the request ends. */
+  private readonly counted = new Map<string, true>();
+  /** Frame URLs by `${tabId}:${frameId}`, learned from main_frame and sub_frame requests (Chrome gives no documentUrl). */
+  private readonly frameUrls = new Map<string, string>();
+
+  constructor(private readonly deps: WatcherDeps) {}
+
+  async handle(event: RequestEvent): Promise<void> {
+    const host = hostOfUrl(event.url);
+    if (!host.ok) return; // data:, blob: and the like: no network destination
+    const key = `${event.requestId} ${event.url}`;
+    const ended = event.kind === 'completed' || event.kind === 'error' || event.kind === 'redirect';
+    const alreadyCounted = this.counted.has(key);
+    if (ended) this.counted.delete(key);
+    else this.remember(key);
+    if (event.ip) this.deps.ipCache.set(host.host, event.ip);
+    if (alreadyCounted) return;
+    if (event.type === 'sub_frame' || event.type === 'main_frame') this.frameUrls.set(`${event.tabId}:${event.frameId}`, event.url);
+
+    const { ip, cname } = await this.addressOf(host.host, event);
+    const targets = this.attribute(event);
+    if (targets.length === 0) {
+      const origin = this.initiatorOrigin(event);
+      const verdict = this.deps.classifier().classify({ host: host.host, ip, cname });
+      if (verdict.flagged) this.deps.onUnattributed?.(origin ?? 'unknown', event);
+      return;
+    }
+    for (const target of targets) {
+      const view = target.view;
+      view.requests++;
+      const pageHost = view.url ? hostOfUrl(view.url) : undefined;
+      const classification = this.deps.classifier().classify({ host: host.host, ip, cname });
+      if (!classification.flagged || classification.host === null) {
+        this.deps.onChange(target, false);
+        continue;
+      }
+      const party = pageHost?.ok ? partyOf(host.host, pageHost.host) : 'third';
+      const isNew = recordContact(view, {
+        classification,
+        host: host.host,
+        ip,
+        type: event.type,
+        failed: event.kind === 'error',
+        time: event.time,
+        party,
+        frameUrl: this.frameUrlOf(event, view),
+        viaWorker: event.tabId < 0,
+        cname: classification.matchedBy.includes('cname') ? cname : null,
+      });
+      this.deps.onChange(target, isNew);
+    }
+  }
+
+  /** A tab closed: forget its frames. */
+  forgetTab(tabId: number): void {
+    for (const key of this.frameUrls.keys()) if (key.startsWith(`${tabId}:`)) this.frameUrls.delete(key);
+  }
+
+  private remember(key: string): void {
+    this.counted.set(key, true);
+    // Requests that never end (a hung long-poll) must not grow this forever.
+    if (this.counted.size > MAX_OPEN_REQUESTS) this.counted.delete(this.counted.keys().next().value!);
+  }
+
+  /**
+   * The server IP: as reported, else the one last seen for the host (a cached
+   * response in Firefox, a failed request), else DNS where the browser lets
+   * us ask (Firefox). The CNAME comes from DNS too, where there is one.
+   */
+  private async addressOf(host: string, event: RequestEvent): Promise<{ ip: string | null; cname: string | null }> {
+    let ip = event.ip;
+    let cname: string | null = null;
+    const resolver = this.deps.resolver;
+    if (resolver) {
+      const answer = await resolver.resolve(host).catch(() => null);
+      cname = answer?.canonicalName ?? null;
+      if (ip === null && answer && answer.addresses[0] !== undefined) ip = answer.addresses[0];
+    }
+    if (ip === null) ip = this.deps.ipCache.get(host) ?? null;
+    return { ip, cname };
+  }
+
+  private attribute(event: RequestEvent): Attribution[] {
+    const { tracker } = this.deps;
+    if (event.tabId >= 0) {
+      if (event.documentLifecycle === 'prerender') {
+        if (event.type === 'main_frame') {
+          return [{ tabId: event.tabId, view: tracker.provisionalFor(event.tabId, event.requestId, event.url, event.time), visible: false }];
+        }
+        if (event.documentId !== undefined) {
+          return [{ tabId: event.tabId, view: tracker.prerenderFor(event.tabId, event.documentId, event.url, event.time), visible: false }];
+        }
+      }
+      if (event.type === 'main_frame') {
+        const view = tracker.provisionalFor(event.tabId, event.requestId, event.url, event.time);
+        if (event.kind === 'error') {
+          // The navigation failed: the tab shows an error page for it now.
+          return [tracker.navigationFailed(event.requestId, event.time) ?? { tabId: event.tabId, view, visible: false }];
+        }
+        return [{ tabId: event.tabId, view, visible: false }];
+      }
+      return [tracker.forFrame(event.tabId, event.time, event.documentId)];
+    }
+    // No tab: a service worker, a shared worker, a prefetch. Tie it to the
+    // tabs showing the origin that made it.
+    const origin = this.initiatorOrigin(event);
+    if (origin === null) return [];
+    return tracker.tabsShowingOrigin(origin).map((state) => ({ tabId: state.tabId, view: state.current!, visible: true }));
+  }
+
+  private initiatorOrigin(event: RequestEvent): string | null {
+    for (const candidate of [event.initiator, event.documentUrl]) {
+      if (!candidate) continue;
+      try {
+        const origin = new URL(candidate).origin;
+        if (origin !== 'null') return origin;
+      } catch {
+        // not a URL
+      }
+    }
+    return null;
+  }
+
+  private frameUrlOf(event: RequestEvent, view: PageView): string | null {
+    if (event.type === 'main_frame') return event.url;
+    if (event.documentUrl) return event.documentUrl;
+    if (event.tabId < 0) return event.initiator ?? null;
+    if (event.frameId === 0) return view.url || null;
+    return this.frameUrls.get(`${event.tabId}:${event.frameId}`) ?? null;
+  }
+}

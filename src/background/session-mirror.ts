@@ -1,0 +1,87 @@
+// Mirrors in-memory per-tab state to storage.session, so a service worker
+// that Chrome stopped after 30 s idle (or Firefox's suspended event page)
+// comes back knowing what every tab contacted. Writes are batched: a changed
+// key is written at most `delayMs` after its last change and at least every
+// `maxDelayMs` while changes keep coming (after Ghostery's AutoSyncingMap).
+
+export interface SessionArea {
+  get(keys: null): Promise<Record<string, unknown>>;
+  set(items: Record<string, unknown>): Promise<void>;
+  remove(keys: string[]): Promise<void>;
+}
+
+export class SessionMirror<T> {
+  private readonly dirty = new Set<string>();
+  private readonly removed = new Set<string>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private firstDirtyAt = 0;
+  private writing: Promise<void> = Promise.resolve();
+  /** The last write error, for the popup and the logs; cleared by a good write. */
+  lastError: string | null = null;
+
+  constructor(
+    private readonly area: SessionArea,
+    private readonly prefix: string,
+    private readonly read: (key: string) => T | undefined,
+    private readonly delayMs = 100,
+    private readonly maxDelayMs = 1000,
+  ) {}
+
+  /** Every saved entry under the prefix, by key (without the prefix). */
+  async load(): Promise<Map<string, unknown>> {
+    const all = await this.area.get(null);
+    const out = new Map<string, unknown>();
+    for (const [key, value] of Object.entries(all)) if (key.startsWith(this.prefix)) out.set(key.slice(this.prefix.length), value);
+    return out;
+  }
+
+  changed(key: string): void {
+    this.removed.delete(key);
+    if (this.dirty.size === 0 && this.removed.size === 0) this.firstDirtyAt = Date.now();
+    this.dirty.add(key);
+    this.schedule();
+  }
+
+  deleted(key: string): void {
+    this.dirty.delete(key);
+    this.removed.add(key);
+    this.schedule();
+  }
+
+  /** Writes everything pending now; resolves when it is stored. */
+  flush(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const items: Record<string, unknown> = {};
+    for (const key of this.dirty) {
+      const value = this.read(key);
+      if (value !== undefined) items[this.prefix + key] = value;
+    }
+    const removals = [...this.removed].map((key) => this.prefix + key);
+    this.dirty.clear();
+    this.removed.clear();
+    // One write at a time, in order, so an older state never lands last.
+    this.writing = this.writing.then(async () => {
+      try {
+        if (Object.keys(items).length > 0) await this.area.set(items);
+        if (removals.length > 0) await this.area.remove(removals);
+        this.lastError = null;
+      } catch (error) {
+        // Keep the memory state (it is the truth) and retry these keys later.
+        this.lastError = error instanceof Error ? error.message : String(error);
+        console.warn('Carrier Watch: could not save tab state:', this.lastError);
+        for (const key of Object.keys(items)) this.dirty.add(key.slice(this.prefix.length));
+      }
+    });
+    return this.writing;
+  }
+
+  private schedule(): void {
+    if (Date.now() - this.firstDirtyAt >= this.maxDelayMs) {
+      void this.flush();
+      return;
+    }
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush(), this.delayMs);
+  }
+}

@@ -1,0 +1,248 @@
+import { newPageView, type PageView } from './page-view.ts';
+
+// Which page view a request belongs to. This is where webRequest's edge cases
+// live, each named: a navigation's own requests arrive before its commit, a
+// prerendered page fills up before it is shown, a back/forward-cache restore
+// brings an old page back without a single request, and workers make
+// requests with no tab at all. Pure state: the browser wiring feeds it
+// events, the tests feed it the same events from Node.
+
+export interface TabState {
+  tabId: number;
+  /** Private (incognito) tab: its page views never reach the site log on disk. */
+  private: boolean;
+  current: PageView | null;
+  /** Navigations in progress, by webRequest requestId: their main_frame hops, before the commit. */
+  provisional: Record<string, PageView>;
+  /** Chrome prerendered documents, by documentId, until activated or dropped. */
+  prerendered: Record<string, PageView>;
+  /** Page views this tab showed before, newest first, for back/forward-cache restores. */
+  recent: PageView[];
+}
+
+export const TAB_LIMITS = { recent: 3, prerendered: 4, provisional: 4 } as const;
+
+export interface CommitDetails {
+  tabId: number;
+  url: string;
+  site: string;
+  time: number;
+  /** Chrome only. */
+  documentId?: string | undefined;
+  /** From webNavigation transitionQualifiers: a back or forward navigation. */
+  forwardBack: boolean;
+  /** Chrome documentLifecycle "prerender": a hidden document committing, not the visible page. */
+  prerender?: boolean;
+}
+
+/** Where a request lands: the page view, and whether it is the visible one. */
+export interface Attribution {
+  tabId: number;
+  view: PageView;
+  visible: boolean;
+}
+
+export class TabTracker {
+  private readonly tabs = new Map<number, TabState>();
+  /** Which tab's provisional page view a main_frame requestId started, so redirects find it. */
+  private readonly provisionalTab = new Map<string, number>();
+
+  constructor(private readonly siteOf: (url: string) => string) {}
+
+  get size(): number {
+    return this.tabs.size;
+  }
+
+  tab(tabId: number): TabState | undefined {
+    return this.tabs.get(tabId);
+  }
+
+  allTabs(): IterableIterator<TabState> {
+    return this.tabs.values();
+  }
+
+  /** Restores a tab saved in storage.session (after the service worker restarted). */
+  restore(state: TabState): void {
+    this.tabs.set(state.tabId, state);
+    for (const requestId of Object.keys(state.provisional)) this.provisionalTab.set(requestId, state.tabId);
+  }
+
+  ensureTab(tabId: number, isPrivate = false): TabState {
+    let state = this.tabs.get(tabId);
+    if (!state) {
+      state = { tabId, private: isPrivate, current: null, provisional: {}, prerendered: {}, recent: [] };
+      this.tabs.set(tabId, state);
+    }
+    return state;
+  }
+
+  removeTab(tabId: number): boolean {
+    const state = this.tabs.get(tabId);
+    if (!state) return false;
+    for (const requestId of Object.keys(state.provisional)) this.provisionalTab.delete(requestId);
+    this.tabs.delete(tabId);
+    return true;
+  }
+
+  /**
+   * A top-level navigation request (or one of its redirect hops) of a tab:
+   * it belongs to the page view it will commit, not the one on screen.
+   */
+  provisionalFor(tabId: number, requestId: string, url: string, time: number): PageView {
+    const state = this.ensureTab(tabId);
+    let view = state.provisional[requestId];
+    if (!view) {
+      view = newPageView(tabId, url, this.siteOf(url), time);
+      state.provisional[requestId] = view;
+      this.provisionalTab.set(requestId, tabId);
+      const ids = Object.keys(state.provisional);
+      // Abandoned navigations (the user clicked again) are dropped oldest first.
+      if (ids.length > TAB_LIMITS.provisional) this.dropProvisional(state, ids[0]!);
+    } else {
+      view.url = url;
+      view.site = this.siteOf(url);
+    }
+    return view;
+  }
+
+  /** A prerendered document's request (Chrome documentLifecycle "prerender"). */
+  prerenderFor(tabId: number, documentId: string, url: string, time: number): PageView {
+    const state = this.ensureTab(tabId);
+    let view = state.prerendered[documentId];
+    if (!view) {
+      view = newPageView(tabId, url, this.siteOf(url), time, documentId);
+      state.prerendered[documentId] = view;
+      const ids = Object.keys(state.prerendered);
+      if (ids.length > TAB_LIMITS.prerendered) delete state.prerendered[ids[0]!];
+    }
+    return view;
+  }
+
+  /** The main_frame request with this id failed: the tab now shows an error page for it. */
+  navigationFailed(requestId: string, time: number): Attribution | undefined {
+    const tabId = this.provisionalTab.get(requestId);
+    const state = tabId === undefined ? undefined : this.tabs.get(tabId);
+    const view = state?.provisional[requestId];
+    if (!state || !view) return undefined;
+    this.dropProvisional(state, requestId);
+    view.startedAt = time;
+    this.show(state, view);
+    return { tabId: state.tabId, view, visible: true };
+  }
+
+  /**
+   * The tab's top frame committed a new document: a new page view starts.
+   * Which one: the prerendered document being activated, a page restored from
+   * the back/forward cache, the navigation whose requests we already saw, or
+   * a fresh one (about:blank, a page served from memory with no request).
+   */
+  commit(details: CommitDetails): PageView {
+    const state = this.ensureTab(details.tabId);
+    const { documentId } = details;
+    if (details.prerender && documentId !== undefined) {
+      const hidden = this.takeProvisional(state, details.url) ?? newPageView(details.tabId, details.url, details.site, details.time);
+      hidden.documentId = documentId;
+      state.prerendered[documentId] = hidden;
+      return hidden;
+    }
+    let view: PageView | undefined;
+    if (documentId !== undefined && state.prerendered[documentId]) {
+      view = state.prerendered[documentId];
+      delete state.prerendered[documentId];
+    } else if (documentId !== undefined && state.current?.documentId === documentId) {
+      return state.current; // the same document committing again: nothing starts
+    } else if (documentId !== undefined) {
+      view = this.takeRecent(state, (v) => v.documentId === documentId);
+    }
+    if (!view) view = this.takeProvisional(state, details.url);
+    // Firefox has no documentId: a back/forward navigation that made no
+    // request at all is a back/forward-cache restore of the same URL.
+    if (!view && details.forwardBack && documentId === undefined) view = this.takeRecent(state, (v) => v.url === details.url);
+    if (!view) view = newPageView(details.tabId, details.url, details.site, details.time);
+    view.url = details.url;
+    view.site = details.site;
+    if (documentId !== undefined) view.documentId = documentId;
+    this.show(state, view);
+    return view;
+  }
+
+  /** history.pushState or a #fragment change: same document, same page view; only the URL moves. */
+  sameDocument(tabId: number, url: string): PageView | undefined {
+    const view = this.tabs.get(tabId)?.current ?? undefined;
+    if (view) view.url = url;
+    return view ?? undefined;
+  }
+
+  /** The page view a request of a tab's frame belongs to (not its top-level navigation). */
+  forFrame(tabId: number, time: number, documentId?: string): Attribution {
+    const state = this.ensureTab(tabId);
+    // Chrome says which document a request came from: a late request of a
+    // page the tab already left (an unload beacon) goes to that page.
+    if (documentId !== undefined && state.current?.documentId !== documentId) {
+      const old = state.recent.find((v) => v.documentId === documentId);
+      if (old) return { tabId, view: old, visible: false };
+    }
+    if (!state.current) {
+      // A request before any commit we saw (the extension started after the page).
+      state.current = newPageView(tabId, '', '', time);
+    }
+    return { tabId, view: state.current, visible: true };
+  }
+
+  /** Tabs whose visible page has this origin (for requests of workers, which have no tab). */
+  tabsShowingOrigin(origin: string): TabState[] {
+    const out: TabState[] = [];
+    for (const state of this.tabs.values()) {
+      const url = state.current?.url;
+      if (!url) continue;
+      try {
+        if (new URL(url).origin === origin) out.push(state);
+      } catch {
+        // not a URL with an origin
+      }
+    }
+    return out;
+  }
+
+  /** A tab was replaced by another (Chrome's old prerender / instant): the new tab keeps its own page view. */
+  replaced(addedTabId: number, removedTabId: number): void {
+    this.removeTab(removedTabId);
+    this.ensureTab(addedTabId);
+  }
+
+  private show(state: TabState, view: PageView): void {
+    if (state.current && state.current !== view) {
+      state.recent = [state.current, ...state.recent.filter((v) => v !== view)].slice(0, TAB_LIMITS.recent);
+    }
+    state.current = view;
+  }
+
+  private takeRecent(state: TabState, test: (v: PageView) => boolean): PageView | undefined {
+    const index = state.recent.findIndex(test);
+    if (index === -1) return undefined;
+    const [view] = state.recent.splice(index, 1);
+    return view;
+  }
+
+  private takeProvisional(state: TabState, url: string): PageView | undefined {
+    const ids = Object.keys(state.provisional);
+    // The navigation that committed is the one whose last hop has this URL;
+    // failing that, the newest one (a server may have rewritten the URL).
+    const requestId = ids.find((id) => withoutFragment(state.provisional[id]!.url) === withoutFragment(url)) ?? ids[ids.length - 1];
+    if (requestId === undefined) return undefined;
+    const view = state.provisional[requestId]!;
+    this.dropProvisional(state, requestId);
+    return view;
+  }
+
+  private dropProvisional(state: TabState, requestId: string): void {
+    delete state.provisional[requestId];
+    this.provisionalTab.delete(requestId);
+  }
+}
+
+/** Fragments never reach the network, so a request URL and its commit URL differ by one. */
+function withoutFragment(url: string): string {
+  const hash = url.indexOf('#');
+  return hash === -1 ? url : url.slice(0, hash);
+}

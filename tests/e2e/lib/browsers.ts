@@ -1,0 +1,129 @@
+/**
+ * The one entry point test files use: `launch(kind, { extensionDir, hosts })` → E2EBrowser.
+ * Every per-browser difference lives in chromium.ts / firefox.ts behind this interface.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchChromium } from './chromium.ts';
+import { launchFirefox } from './firefox.ts';
+import type { PollOptions } from './poll.ts';
+import type { LoopbackAddress } from './server.ts';
+
+export type BrowserKind = 'chromium' | 'firefox';
+export const BROWSER_KINDS = ['chromium', 'firefox'] as const satisfies readonly BrowserKind[];
+
+/** Host name → the loopback address ("network") it resolves to inside the browser. */
+export type HostMap = Record<string, LoopbackAddress>;
+
+export interface LaunchOptions {
+  /** Unpacked extension: dist/chrome for Chromium, dist/firefox for Firefox. */
+  extensionDir: string;
+  /**
+   * Host names the browser may resolve, each to 127.0.0.1 or 127.0.0.2. Exact names only
+   * (Firefox's network.dns.localDomains has no wildcards). Chromium fails every other name
+   * (MAP * ~NOTFOUND); Firefox resolves every other name to 127.0.0.2 (network.dns.forceResolve),
+   * so tests must not rely on an unlisted host failing.
+   */
+  hosts: HostMap;
+  /**
+   * Extension document (path inside the build) to run extension API calls from. Default:
+   * manifest.json, which has the full extension API and runs none of the extension's code.
+   */
+  controlPagePath?: string;
+  /**
+   * Firefox only: extensions.background.idle.timeout in ms (Firefox's default is 30 s).
+   * stopBackground() in Firefox waits for this idle suspension, so set it low (e.g. 1500) in
+   * files that stop the background. Chromium ignores it.
+   */
+  backgroundIdleTimeoutMs?: number;
+  /** Pipe the browser's stdout/stderr to this process (debugging). */
+  dumpio?: boolean;
+  /** Override the browser binary. */
+  executablePath?: string;
+}
+
+export interface Badge {
+  text: string;
+  title: string;
+}
+
+export type StorageArea = 'local' | 'session';
+
+export interface E2EBrowser {
+  readonly kind: BrowserKind;
+  /** The puppeteer-core Browser (CDP for Chromium, WebDriver BiDi for Firefox). */
+  readonly browser: Browser;
+  /** Chromium: the extension id. Firefox: the gecko id from the manifest. */
+  readonly extensionId: string;
+  /** `chrome-extension://<id>` or `moz-extension://<fixed uuid>` (no trailing slash). */
+  readonly extensionOrigin: string;
+  /** The fresh profile dir (removed by close()). */
+  readonly userDataDir: string;
+  /** ms from launch() call to extension installed and background target seen. */
+  readonly launchMs: number;
+
+  /**
+   * Resolves once the extension's background has registered its listeners and restored its
+   * state. Chromium: `globalThis.__carrierWatchReady === true` in the service worker.
+   * Firefox: the background answers runtime.sendMessage({ type: 'ping' }) with { ready: true }.
+   * Call it before the first navigation (testing-in-browsers.md: the worker can appear before
+   * its listeners are registered) and after stopBackground() + an event that restarts it.
+   */
+  waitForBackground(options?: PollOptions): Promise<void>;
+  /**
+   * Stops the background as the browser would when idle. Chromium: closes the service worker's
+   * CDP target and waits until it is gone. Firefox: waits for the event page's idle suspension
+   * (see LaunchOptions.backgroundIdleTimeoutMs). In-memory globals are lost; storage.session
+   * and badges survive. The next webRequest event restarts it.
+   */
+  stopBackground(options?: PollOptions): Promise<void>;
+  /** Whether the background is currently running (does not wake it). */
+  backgroundRunning(): Promise<boolean>;
+
+  /** A new tab. */
+  newPage(): Promise<Page>;
+  /** Opens `<extensionOrigin>/<path>` in a new normal tab and waits until it has loaded. */
+  openExtensionPage(path: string): Promise<Page>;
+  /**
+   * Runs `fn(...args)` in an extension context with full extension APIs and returns its
+   * JSON-serialisable result. Chromium: the service worker if it runs, else the control page.
+   * Firefox: the control page. `fn` must be self-contained; use
+   * `(globalThis.browser ?? globalThis.chrome)` inside it.
+   */
+  evalInExtension<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>>;
+
+  /** Badge text and title of a tab (action.getBadgeText / getTitle). */
+  badge(tabId: number): Promise<Badge>;
+  /** The extension-visible tab id of a puppeteer page. */
+  tabIdOf(page: Page): Promise<number>;
+  /** Everything in chrome.storage[area]. */
+  storage(area: StorageArea): Promise<Record<string, unknown>>;
+  /** chrome.storage[area].set(items). */
+  setStorage(area: StorageArea, items: Record<string, unknown>): Promise<void>;
+
+  /** Closes the browser and removes the profile dir. Idempotent; safe after a failed test. */
+  close(): Promise<void>;
+}
+
+/** Launches `kind` with the unpacked extension at `opts.extensionDir` installed. */
+export function launch(kind: BrowserKind, opts: LaunchOptions): Promise<E2EBrowser> {
+  const resolved = { ...opts, extensionDir: path.resolve(opts.extensionDir) };
+  switch (kind) {
+    case 'chromium':
+      return launchChromium(resolved);
+    case 'firefox':
+      return launchFirefox(resolved);
+  }
+}
+
+/**
+ * The unpacked build for `kind`: env CW_E2E_CHROME_DIR / CW_E2E_FIREFOX_DIR, defaulting to
+ * dist/chrome and dist/firefox under the repo root.
+ */
+export function extensionDirFor(kind: BrowserKind): string {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  return kind === 'chromium'
+    ? path.resolve(root, process.env.CW_E2E_CHROME_DIR ?? 'dist/chrome')
+    : path.resolve(root, process.env.CW_E2E_FIREFOX_DIR ?? 'dist/firefox');
+}

@@ -1,0 +1,232 @@
+/**
+ * Debian Chromium driven by puppeteer-core 24 over CDP (pipe), with the unpacked extension
+ * loaded. Facts relied on are from /work/shared/testing-in-browsers.md ("the doc").
+ */
+import puppeteer, { type Browser, type Page, type Target, type WebWorker } from 'puppeteer-core';
+import type { Badge, E2EBrowser, LaunchOptions, StorageArea } from './browsers.ts';
+import {
+  closeAndClean,
+  controlPagePath,
+  evaluateIn,
+  extReadBadge,
+  extStorageGet,
+  extStorageSet,
+  findTabId,
+  makeTempProfile,
+  NO_PUPPETEER_SIGNAL_HANDLERS,
+  readManifest,
+} from './internal.ts';
+import { pollUntil, withTimeout, type PollOptions } from './poll.ts';
+
+/** The real binary: /usr/bin/chromium is a wrapper script that adds its own flags (the doc). */
+export const CHROMIUM_PATH = process.env.CW_E2E_CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
+
+/** Flags the closed network here needs (the doc, "Chromium"); a fresh profile is added per launch. */
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox', // we run as root
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+] as const;
+
+export interface ChromiumE2EBrowser extends E2EBrowser {
+  readonly kind: 'chromium';
+  /** Waits for the extension's service worker to run and report `__carrierWatchReady`. */
+  waitForWorker(options?: PollOptions): Promise<WebWorker>;
+  /** Closes the service worker's CDP target (= stops the worker) and waits until it is gone. */
+  stopWorker(options?: PollOptions): Promise<void>;
+  /** Runs `fn` in the running service worker (throws if none runs: see waitForWorker). */
+  evalInWorker<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>>;
+}
+
+/** `--host-resolver-rules` value: every listed host to its loopback address, all else fails. */
+export function hostResolverRules(hosts: LaunchOptions['hosts']): string {
+  const rules = Object.entries(hosts).map(([host, ip]) => `MAP ${host} ${ip}`);
+  return [...rules, 'MAP * ~NOTFOUND'].join(', ');
+}
+
+export async function launchChromium(opts: LaunchOptions): Promise<ChromiumE2EBrowser> {
+  const started = Date.now();
+  const manifest = readManifest(opts.extensionDir);
+  const { dir, resource } = makeTempProfile('cw-e2e-chromium-');
+  let browser: Browser | undefined;
+  try {
+    browser = await puppeteer.launch({
+      executablePath: opts.executablePath ?? CHROMIUM_PATH,
+      headless: true,
+      // Extensions are loaded via CDP Extensions.loadUnpacked, which needs the pipe transport.
+      pipe: true,
+      // `true` (not `[dir]`): puppeteer 24.43 does not await the installs it starts for a list
+      // (`Promise.all([paths.map(...)])`), so we install below and get the id back.
+      enableExtensions: true,
+      userDataDir: dir,
+      dumpio: opts.dumpio ?? false,
+      // Fail a hung protocol call well within a test's 60 s instead of puppeteer's 180 s.
+      protocolTimeout: 30_000,
+      ...NO_PUPPETEER_SIGNAL_HANDLERS,
+      args: [
+        ...CHROMIUM_FLAGS,
+        // One array element, no shell quoting (the doc).
+        `--host-resolver-rules=${hostResolverRules(opts.hosts)}`,
+      ],
+    });
+    resource.pid = browser.process()?.pid;
+    const extensionId = await browser.installExtension(opts.extensionDir);
+    const origin = `chrome-extension://${extensionId}`;
+    const isOurWorker = (t: Target): boolean => t.type() === 'service_worker' && t.url().startsWith(`${origin}/`);
+    if (manifest.manifest_version === 3) {
+      await browser.waitForTarget(isOurWorker, { timeout: 15_000 }).catch((e: unknown) => {
+        throw new Error(`Chromium: no service worker target for ${origin} within 15 s: ${String(e)}`);
+      });
+    }
+    return new ChromiumHandle(browser, extensionId, origin, dir, resource, opts, isOurWorker, Date.now() - started);
+  } catch (error) {
+    await closeAndClean(browser, resource);
+    throw error;
+  }
+}
+
+class ChromiumHandle implements ChromiumE2EBrowser {
+  readonly kind = 'chromium' as const;
+  #closed = false;
+  #controlPage: Page | undefined;
+
+  constructor(
+    readonly browser: Browser,
+    readonly extensionId: string,
+    readonly extensionOrigin: string,
+    readonly userDataDir: string,
+    private readonly resource: Parameters<typeof closeAndClean>[1],
+    private readonly opts: LaunchOptions,
+    private readonly isOurWorker: (t: Target) => boolean,
+    readonly launchMs: number,
+  ) {}
+
+  #workerTarget(): Target | undefined {
+    return this.browser.targets().find(this.isOurWorker);
+  }
+
+  /** The running worker, attaching if needed; undefined if none runs. */
+  async #runningWorker(): Promise<WebWorker | undefined> {
+    const target = this.#workerTarget();
+    if (!target) return undefined;
+    // target.worker() attaches; bound it in case the worker dies mid-attach.
+    return (await withTimeout('attaching to the service worker', target.worker(), 5_000)) ?? undefined;
+  }
+
+  async waitForWorker(options: PollOptions = {}): Promise<WebWorker> {
+    // The doc: the `serviceworker` event can fire before the worker registered its listeners,
+    // so readiness is the background's own flag, set after listeners + state restore.
+    return pollUntil(
+      `the service worker of ${this.extensionOrigin} to set globalThis.__carrierWatchReady = true`,
+      async () => {
+        const worker = await this.#runningWorker();
+        if (!worker) return undefined;
+        const ready = await withTimeout(
+          'the readiness probe in the service worker',
+          worker.evaluate(() => (globalThis as { __carrierWatchReady?: unknown }).__carrierWatchReady === true),
+          5_000,
+        );
+        return ready ? worker : undefined;
+      },
+      (w) => w !== undefined,
+      { timeoutMs: 15_000, intervalMs: 50, ...options },
+    ) as Promise<WebWorker>;
+  }
+
+  async waitForBackground(options?: PollOptions): Promise<void> {
+    await this.waitForWorker(options);
+  }
+
+  async stopWorker(options: PollOptions = {}): Promise<void> {
+    const worker = await this.#runningWorker();
+    if (!worker) return;
+    // Target.closeTarget on the service_worker target stops it (the doc; WebWorker.close() does
+    // exactly that). ServiceWorker.stopAllWorkers from a browser session did not work.
+    await worker.close();
+    await pollUntil(
+      `the service worker target of ${this.extensionOrigin} to disappear after closing it`,
+      () => this.#workerTarget() === undefined,
+      (gone) => gone,
+      { timeoutMs: 10_000, ...options },
+    );
+  }
+
+  stopBackground(options?: PollOptions): Promise<void> {
+    return this.stopWorker(options);
+  }
+
+  async backgroundRunning(): Promise<boolean> {
+    return this.#workerTarget() !== undefined;
+  }
+
+  async evalInWorker<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>> {
+    const worker = await this.#runningWorker();
+    if (!worker) {
+      throw new Error(
+        `no service worker is running for ${this.extensionOrigin} (stopped by stopWorker() or idle); ` +
+          `trigger an event (e.g. load a page) and await waitForWorker() first`,
+      );
+    }
+    return evaluateIn(worker, fn, args);
+  }
+
+  async evalInExtension<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>> {
+    // Prefer the worker (no extra tab), but never wake it: a stopped worker must stay stopped so
+    // tests can check what survives a restart (badges, storage.session).
+    const worker = await this.#runningWorker().catch(() => undefined);
+    if (worker) {
+      try {
+        return await evaluateIn(worker, fn, args);
+      } catch (error) {
+        // The worker can be stopped between the lookup and the call; fall back below.
+        if (this.#workerTarget()) throw error;
+      }
+    }
+    return evaluateIn(await this.#control(), fn, args);
+  }
+
+  async #control(): Promise<Page> {
+    if (this.#controlPage && !this.#controlPage.isClosed()) return this.#controlPage;
+    const rel = controlPagePath(this.opts.extensionDir, this.opts.controlPagePath);
+    this.#controlPage = await this.openExtensionPage(rel);
+    return this.#controlPage;
+  }
+
+  newPage(): Promise<Page> {
+    return this.browser.newPage();
+  }
+
+  async openExtensionPage(path: string): Promise<Page> {
+    const page = await this.browser.newPage();
+    // chrome-extension:// pages open in normal tabs and load like any page (the doc).
+    await page.goto(`${this.extensionOrigin}/${path.replace(/^\/+/, '')}`, { waitUntil: 'load' });
+    return page;
+  }
+
+  badge(tabId: number): Promise<Badge> {
+    return this.evalInExtension(extReadBadge, tabId);
+  }
+
+  tabIdOf(page: Page): Promise<number> {
+    return findTabId(page, (fn, ...args) => this.evalInExtension(fn, ...args));
+  }
+
+  storage(area: StorageArea): Promise<Record<string, unknown>> {
+    return this.evalInExtension(extStorageGet, area);
+  }
+
+  setStorage(area: StorageArea, items: Record<string, unknown>): Promise<void> {
+    return this.evalInExtension(extStorageSet, area, items);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await closeAndClean(this.browser, this.resource);
+  }
+}

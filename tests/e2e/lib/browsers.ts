@@ -20,8 +20,9 @@ export interface LaunchOptions {
   /** Unpacked extension: dist/chrome for Chromium, dist/firefox for Firefox. */
   extensionDir: string;
   /**
-   * Host names the browser may resolve, each to 127.0.0.1 or 127.0.0.2. Exact names only
-   * (Firefox's network.dns.localDomains has no wildcards). Chromium fails every other name
+   * Host names the browser may resolve, each to 127.0.0.1 or 127.0.0.2. Exact names, except
+   * that "*.example.test" may map to 127.0.0.2 (Firefox's network.dns.localDomains has no
+   * wildcards, but forceResolve sends every unlisted name there). Chromium fails every other name
    * (MAP * ~NOTFOUND); Firefox resolves every other name to 127.0.0.2 (network.dns.forceResolve),
    * so tests must not rely on an unlisted host failing.
    */

@@ -112,7 +112,9 @@ export function firefoxPrefs(opts: LaunchOptions, geckoId: string): Record<strin
   const toLoopback1: string[] = [];
   for (const [host, ip] of Object.entries(opts.hosts)) {
     if (host.includes('*')) {
-      throw new Error(`Firefox host mapping cannot use wildcards (${host}): list each host name`);
+      // forceResolve already sends every unlisted name to 127.0.0.2; anything else needs names.
+      if (ip === '127.0.0.2') continue;
+      throw new Error(`Firefox host mapping cannot map wildcards to ${ip} (${host}): list each host name`);
     }
     if (ip === '127.0.0.1') toLoopback1.push(host);
   }

@@ -13,7 +13,7 @@ import { handleMessage } from './messages.ts';
 import type { PageView } from './page-view.ts';
 import { RequestWatcher, type RequestEvent } from './request-watcher.ts';
 import { SessionMirror } from './session-mirror.ts';
-import { DEFAULT_LOG_LIMITS } from './site-log.ts';
+import { DEFAULT_LOG_LIMITS, shouldLog } from './site-log.ts';
 import { SiteLogStore } from './site-log-store.ts';
 import { TabTracker, type TabState } from './tab-tracker.ts';
 import { UnattributedLog } from './unattributed-log.ts';
@@ -47,7 +47,7 @@ function isShown(tabId: number, view: PageView): boolean {
 
 /** Private windows never reach the disk; allowlisted sites are not logged. */
 function logVisit(tabId: number, view: PageView): void {
-  if (!privateTabs.has(tabId) && !view.allowlisted && view.endpoints.length > 0) siteLog.record(view);
+  if (shouldLog(view, privateTabs.has(tabId))) siteLog.record(view);
 }
 
 const watcher = new RequestWatcher({

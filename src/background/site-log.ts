@@ -53,6 +53,14 @@ export const DEFAULT_LOG_LIMITS: LogLimits = { retentionDays: 30, visitsPerSite:
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Whether a page view belongs in the log on disk: only with something
+ * flagged on it, never from a private window, never on an allowlisted site.
+ */
+export function shouldLog(view: PageView, isPrivate: boolean): boolean {
+  return !isPrivate && !view.allowlisted && view.site !== '' && view.endpoints.length > 0;
+}
+
 export function visitOf(view: PageView): Visit {
   return {
     id: view.id,

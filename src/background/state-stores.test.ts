@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BadgeScheduler, type BadgeState } from './badge.ts';
 import { newPageView, type PageView } from './page-view.ts';
 import { SessionMirror, type SessionArea } from './session-mirror.ts';
-import { DEFAULT_LOG_LIMITS, sitesToEvict, trimVisits, visitOf, withVisit, type SiteLog } from './site-log.ts';
+import { DEFAULT_LOG_LIMITS, shouldLog, sitesToEvict, trimVisits, visitOf, withVisit, type SiteLog } from './site-log.ts';
 import { SITE_INDEX_KEY, SiteLogStore, type LocalArea } from './site-log-store.ts';
 
 // The batching and bounding of what the background keeps. The storage areas
@@ -112,6 +112,14 @@ describe('SessionMirror', () => {
 
 describe('site log', () => {
   const DAY = 86_400_000;
+
+  it('logs only visits with flagged contacts, never private ones or allowlisted sites', () => {
+    const flagged = viewWith('a.example', ['x.cmpassport.com']);
+    expect(shouldLog(flagged, false)).toBe(true);
+    expect(shouldLog(flagged, true)).toBe(false);
+    expect(shouldLog({ ...flagged, allowlisted: true }, false)).toBe(false);
+    expect(shouldLog(viewWith('a.example', []), false)).toBe(false);
+  });
 
   it('keeps origin and path of a visit, never the query', () => {
     expect(visitOf(viewWith('news.example', ['a.cmpassport.com'])).url).toBe('https://news.example/page');

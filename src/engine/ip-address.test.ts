@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatIPv4, parseIPv4, parseIp, wordsToBigInt } from './ip-address.ts';
+import { formatIPv4, parseIPv4, parseIPv6, parseIp, wordsToBigInt } from './ip-address.ts';
 
 describe('parseIPv4', () => {
   it('reads dotted quads', () => {
@@ -26,18 +26,49 @@ describe('parseIPv4', () => {
   });
 });
 
+// Where parseIPv6 parts from ipaddr.js on purpose, as browsers do: "::a.b.c.d"
+// is the RFC 4291 IPv4-compatible address (ipaddr.js turns it into
+// ::ffff:a.b.c.d), and an embedded IPv4 must be a strict dotted quad.
+const STRICT_QUAD = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const strictTail = (text: string) => !text.includes('.') || STRICT_QUAD.test(text.slice(text.lastIndexOf(':') + 1));
+function rfcValue(text: string): bigint {
+  const deprecated = /^::(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (deprecated) return BigInt(parseIPv4(deprecated[1]!)!);
+  return ipaddr.IPv6.parse(text).toByteArray().reduce((n, b) => n * 256n + BigInt(b), 0n);
+}
+
 describe('parseIp', () => {
   it('reads IPv6 in every written form', () => {
     fc.assert(
       fc.property(fc.ipV6(), (text) => {
         const parsed = parseIp(text);
         expect(parsed.ok).toBe(true);
-        const bytes = ipaddr.IPv6.parse(text).toByteArray();
-        const expected = bytes.reduce((n, b) => n * 256n + BigInt(b), 0n);
-        if (parsed.ok && parsed.family === 6) expect(wordsToBigInt(parsed.words)).toBe(expected);
+        const words = parseIPv6(text);
+        expect(words).toBeDefined();
+        expect(wordsToBigInt(words!)).toBe(rfcValue(text));
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('accepts exactly what ipaddr.js accepts as IPv6, on near-miss strings too', () => {
+    const alphabet = fc.constantFrom(...'0123456789abcdefABCDEF:.:'.split(''), '::', 'g', '12345', '1.2.3.4', '256.1.1.1');
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 16 }).map((parts) => parts.join('')), (text) => {
+        const ours = parseIPv6(text);
+        // ipaddr.js also accepts zone ids and brackets; parseIp strips those before parseIPv6.
+        const theirs = !text.includes('%') && ipaddr.IPv6.isValid(text) && strictTail(text);
+        expect(ours !== undefined, text).toBe(theirs);
+        if (ours && theirs) expect(wordsToBigInt(ours)).toBe(rfcValue(text));
+      }),
+      { numRuns: 20_000 },
+    );
+    for (const text of ['::', '::1', '1::', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', '::ffff:1.2.3.4', '1:2:3:4:5:6:1.2.3.4']) {
+      expect(parseIPv6(text), text).toBeDefined();
+    }
+    for (const text of [':::', '1:2:3:4:5:6:7:8:9', '1::2::3', ':1::', '1:2:3:4:5:6:7', '12345::', '1.2.3.4::', '::1.2.3.4:1', '1:2:3:4:5:6:7:1.2.3.4']) {
+      expect(parseIPv6(text), text).toBeUndefined();
+    }
   });
 
   it('turns IPv4-mapped and NAT64 addresses into the IPv4 address they carry', () => {

@@ -33,6 +33,28 @@ export function measure<T>(name: string, inputs: readonly T[], op: (input: T) =>
   return { name, medianNs: quantile(perOp, 0.5), p99Ns: quantile(perOp, 0.99), ops: batches * batchSize };
 }
 
+/**
+ * p99 of single calls: each call timed on its own, less the cost of reading
+ * the timer (measured the same way around nothing). Noisier than batches,
+ * but it is the tail a single request sees.
+ */
+export function p99PerCall<T>(inputs: readonly T[], op: (input: T) => unknown, calls = 20_000): number {
+  const overhead: number[] = [];
+  const times: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const a = process.hrtime.bigint();
+    const b = process.hrtime.bigint();
+    overhead.push(Number(b - a));
+    const input = inputs[i % inputs.length]!;
+    const start = process.hrtime.bigint();
+    consume(op(input));
+    times.push(Number(process.hrtime.bigint() - start));
+  }
+  overhead.sort((x, y) => x - y);
+  times.sort((x, y) => x - y);
+  return Math.max(0, quantile(times, 0.99) - quantile(overhead, 0.5));
+}
+
 /** Times a whole operation (e.g. loading the table) `runs` times; median and p99 in ns. */
 export function measureOnce(name: string, op: () => unknown, runs = 30): Figure {
   consume(op());

@@ -1,0 +1,229 @@
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { DEFAULT_SETTINGS, type Settings } from '../src/engine/settings.ts';
+import { launch, extensionDirFor, type HostMap } from '../tests/e2e/lib/browsers.ts';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, hostResolverRules, type ChromiumE2EBrowser } from '../tests/e2e/lib/chromium.ts';
+import { closeAndClean, makeTempProfile, NO_PUPPETEER_SIGNAL_HANDLERS } from '../tests/e2e/lib/internal.ts';
+import { pollUntil } from '../tests/e2e/lib/poll.ts';
+import { html, image, page, PAGE_DONE_FLAG, startServer, text, type TestServer } from '../tests/e2e/lib/server.ts';
+
+// What Carrier Watch costs in a real browser (Debian's Chromium, headless):
+// the service worker's cold start, the page-load overhead against the same
+// browser without the extension (alternating runs), the time from a page's
+// last response to the final badge, and a 10,000-request page's heap and
+// storage. Prints figures; asserts nothing (speed is measured, not tested).
+
+export interface BrowserFigures {
+  coldStartEmptyMs: number[];
+  coldStart50TabsMs: number[];
+  tabsRestored: number;
+  loadWithMs: number[];
+  loadWithoutMs: number[];
+  badgeLagMs: number[];
+  stressHeapPeakBytes: number;
+  stressSessionBytes: number;
+  stressRequests: number;
+  stressPopupRenderMs: number | null;
+  /** popup.html?bench=1000: first render of 1,000 synthetic endpoints. */
+  popup1000RenderMs: number[];
+}
+
+const LOAD_HOSTS = 50;
+const LOAD_RESOURCES = 500;
+const FLAGGED_LOAD_HOSTS = 10; // the first 10 hosts sit on the "flagged" network
+const STRESS_REQUESTS = 10_000;
+const STRESS_HOSTS = 1000;
+
+const SETTINGS: Settings = {
+  ...DEFAULT_SETTINGS,
+  user: { asns: [], cidrs: [{ cidr: '127.0.0.2/32', operatorId: 'china-telecom' }], domains: [{ domain: 'flagged.test', operatorId: 'china-mobile' }], allowlist: [] },
+};
+
+function hosts(): HostMap {
+  const map: HostMap = { 'bench.test': '127.0.0.1', 'cdn.flagged.test': '127.0.0.1', 'api.flagged.test': '127.0.0.1', '*.bulk.test': '127.0.0.2' };
+  for (let i = 0; i < LOAD_HOSTS; i++) map[`h${i}.load.test`] = i < FLAGGED_LOAD_HOSTS ? '127.0.0.2' : '127.0.0.1';
+  return map;
+}
+
+function sites(s: TestServer): void {
+  const images: string[] = [];
+  for (let i = 0; i < LOAD_RESOURCES; i++) images.push(s.url(`h${i % LOAD_HOSTS}.load.test`, `/img/${i}.gif`));
+  const noStore = { 'cache-control': 'no-store' };
+  const imageRoutes = Object.fromEntries(Array.from({ length: LOAD_RESOURCES }, (_, i) => [`/img/${i}.gif`, image(noStore)]));
+  for (let i = 0; i < LOAD_HOSTS; i++) s.site(`h${i}.load.test`, imageRoutes);
+  s.site('bench.test', {
+    '/load': html(`<!doctype html><title>500 requests</title>${images.map((u) => `<img alt="" src="${u}">`).join('')}`, noStore),
+    '/tab': page({ scripts: [s.url('cdn.flagged.test', '/a.js'), s.url('api.flagged.test', '/b.js')], images: [s.url('h0.load.test', '/img/0.gif')] }),
+    '/blank': html('<!doctype html><title>blank</title>'),
+    '/bulk': html(`<!doctype html><title>bulk</title><script>
+(async () => {
+  const urls = [];
+  for (let i = 0; i < ${STRESS_HOSTS}; i++) urls.push('http://h' + i + '.bulk.test:${s.port}/x');
+  for (let i = urls.length; i < ${STRESS_REQUESTS}; i++) urls.push('/n?' + i);
+  let next = 0;
+  const worker = async () => { while (next < urls.length) { const u = urls[next++]; await fetch(u, { mode: 'no-cors' }).catch(() => {}); } };
+  await Promise.all(Array.from({ length: 24 }, worker));
+  window.${PAGE_DONE_FLAG} = true;
+})();
+</script>`),
+    '/n': text('ok'),
+  });
+  s.site('cdn.flagged.test', { '/a.js': { body: '' } });
+  s.site('api.flagged.test', { '/b.js': { body: '' } });
+}
+
+async function loadTime(p: Page, url: string): Promise<number> {
+  await p.goto(url, { waitUntil: 'load' });
+  return p.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    return nav.loadEventEnd - nav.startTime;
+  });
+}
+
+/** Chromium with the same flags and host mapping, and no extension: the baseline. */
+async function launchPlain(hostMap: HostMap): Promise<{ browser: Browser; close(): Promise<void> }> {
+  const { dir, resource } = makeTempProfile('cw-bench-plain-');
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    pipe: true,
+    userDataDir: dir,
+    ...NO_PUPPETEER_SIGNAL_HANDLERS,
+    args: [...CHROMIUM_FLAGS, `--host-resolver-rules=${hostResolverRules(hostMap)}`],
+  });
+  resource.pid = browser.process()?.pid;
+  return { browser, close: () => closeAndClean(browser, resource) };
+}
+
+type Startup = { readyMs: number; tabsRestored: number };
+
+async function coldStart(b: ChromiumE2EBrowser, wake: Page, url: string): Promise<Startup> {
+  await b.stopWorker();
+  await wake.goto(url, { waitUntil: 'load' }); // its requests wake the worker
+  const worker = await b.waitForWorker();
+  return worker.evaluate(() => (globalThis as unknown as { __carrierWatchStartup: Startup }).__carrierWatchStartup);
+}
+
+export async function runBrowserBench(runs: number, log: (line: string) => void): Promise<BrowserFigures> {
+  const server = await startServer();
+  sites(server);
+  const hostMap = hosts();
+  const b = (await launch('chromium', { extensionDir: extensionDirFor('chromium'), hosts: hostMap })) as ChromiumE2EBrowser;
+  const plain = await launchPlain(hostMap);
+  try {
+    await b.waitForBackground();
+    await b.setStorage('local', { settings: SETTINGS });
+    const figures: BrowserFigures = {
+      coldStartEmptyMs: [], coldStart50TabsMs: [], tabsRestored: 0, loadWithMs: [], loadWithoutMs: [], badgeLagMs: [],
+      stressHeapPeakBytes: 0, stressSessionBytes: 0, stressRequests: 0, stressPopupRenderMs: null, popup1000RenderMs: [],
+    };
+
+    log('cold start, empty state…');
+    const wake = await b.newPage();
+    for (let i = 0; i < runs; i++) {
+      await b.evalInExtension(() => (globalThis as unknown as { chrome: typeof chrome }).chrome.storage.session.clear());
+      figures.coldStartEmptyMs.push((await coldStart(b, wake, server.url('bench.test', '/blank'))).readyMs);
+    }
+
+    log('cold start, 50 tabs of saved state…');
+    const tabs: Page[] = [];
+    for (let i = 0; i < 50; i++) {
+      const t = await b.newPage();
+      await t.goto(server.url('bench.test', '/tab'), { waitUntil: 'load' });
+      await t.waitForFunction(`window.${PAGE_DONE_FLAG} === true`);
+      tabs.push(t);
+    }
+    await pollUntil('50 tabs saved', () => b.storage('session'), (s) => Object.keys(s).filter((k) => k.startsWith('tab:')).length >= 50);
+    for (let i = 0; i < runs; i++) {
+      const startup = await coldStart(b, wake, server.url('bench.test', '/blank'));
+      figures.coldStart50TabsMs.push(startup.readyMs);
+      figures.tabsRestored = startup.tabsRestored;
+    }
+    for (const t of tabs) await t.close();
+
+    log('page-load overhead, 500 requests across 50 hosts, alternating with and without the extension…');
+    const withPage = await b.newPage();
+    const withoutPage = await plain.browser.newPage();
+    const url = server.url('bench.test', '/load');
+    const tabId = await (async () => {
+      await withPage.goto(server.url('bench.test', '/blank'));
+      return b.tabIdOf(withPage);
+    })();
+    // One warm-up each: first loads pay for connection setup and code caches.
+    await loadTime(withPage, url);
+    await loadTime(withoutPage, url);
+    for (let i = 0; i < runs; i++) {
+      figures.loadWithoutMs.push(await loadTime(withoutPage, url));
+      await withPage.goto(server.url('bench.test', '/blank'), { waitUntil: 'load' });
+      await b.waitForWorker();
+      // Watch the badge from inside the worker, stamping the moment it shows the final count.
+      const badgeFinal = b.evalInWorker(async (id: number, expected: string) => {
+        const api = (globalThis as unknown as { chrome: typeof chrome }).chrome;
+        for (;;) {
+          if ((await api.action.getBadgeText({ tabId: id })) === expected) return Date.now();
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      }, tabId, String(FLAGGED_LOAD_HOSTS));
+      figures.loadWithMs.push(await loadTime(withPage, url));
+      const lastResponse = await withPage.evaluate(() => {
+        const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+        return performance.timeOrigin + Math.max(...entries.map((e) => e.responseEnd));
+      });
+      figures.badgeLagMs.push((await badgeFinal) - lastResponse);
+    }
+
+    log(`stress: a page making ${STRESS_REQUESTS} requests…`);
+    const stress = await b.newPage();
+    const worker = await b.waitForWorker();
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const usage = (await worker.client.send('Runtime.getHeapUsage').catch(() => null)) as { usedSize: number } | null;
+        if (usage) figures.stressHeapPeakBytes = Math.max(figures.stressHeapPeakBytes, usage.usedSize);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    await stress.goto(server.url('bench.test', '/bulk'), { waitUntil: 'load' });
+    await stress.waitForFunction(`window.${PAGE_DONE_FLAG} === true`, { timeout: 300_000 });
+    const stressTab = await b.tabIdOf(stress);
+    const state = await pollUntil(
+      'stress page recorded',
+      async () => ((await b.storage('session'))[`tab:${stressTab}`] as { current?: { requests: number } } | undefined)?.current?.requests ?? 0,
+      (n) => n >= STRESS_REQUESTS,
+      { timeoutMs: 60_000 },
+    );
+    sampling = false;
+    await sampler;
+    figures.stressRequests = state;
+    figures.stressSessionBytes = await b.evalInExtension(() =>
+      (globalThis as unknown as { chrome: typeof chrome }).chrome.storage.session.getBytesInUse(null),
+    );
+    figures.stressPopupRenderMs = await popupRenderMs(b, `tab=${stressTab}`);
+
+    log('popup first render with 1,000 endpoints…');
+    for (let i = 0; i < runs; i++) {
+      const ms = await popupRenderMs(b, 'bench=1000');
+      if (ms !== null) figures.popup1000RenderMs.push(ms);
+    }
+    return figures;
+  } finally {
+    await b.close();
+    await plain.close();
+    await server.close();
+  }
+}
+
+/** The popup's own measure of its first render (data-render-ms on <html>), or null if it has none. */
+async function popupRenderMs(b: ChromiumE2EBrowser, query: string): Promise<number | null> {
+  const popup = await b.openExtensionPage(`src/popup/index.html?${query}`);
+  try {
+    const value = await pollUntil(
+      'the popup to report its first render',
+      () => popup.evaluate(() => document.documentElement.dataset['renderMs'] ?? null),
+      (v) => v !== null,
+      { timeoutMs: 10_000 },
+    ).catch(() => null);
+    return value === null ? null : Number(value);
+  } finally {
+    await popup.close();
+  }
+}

@@ -1,0 +1,91 @@
+// npm run bench: what Carrier Watch costs, measured side by side in one run.
+//   - the engine in Node, beside a naive baseline;
+//   - the built extension in Debian's Chromium: cold start, page-load overhead
+//     against the same browser without it, badge lag, a 10,000-request page,
+//     the popup's first render;
+//   - bundle sizes of dist/chrome and dist/firefox.
+// It prints figures and a summary against the targets; it asserts nothing.
+//
+//   npm run bench                 everything (builds first)
+//   npm run bench -- --engine     the engine only (no browser, no build)
+//   npm run bench -- --runs 20    more runs of each browser measurement
+
+import { cpus, totalmem } from 'node:os';
+import { bundleSizes } from './bundle-size.ts';
+import { runBrowserBench, type BrowserFigures } from './browser.bench.ts';
+import { runEngineBench } from './engine.ts';
+
+const args = process.argv.slice(2);
+const engineOnly = args.includes('--engine');
+const runsArg = args.indexOf('--runs');
+const runs = runsArg === -1 ? 10 : Math.max(3, Number(args[runsArg + 1]) || 10);
+
+const ns = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)} ms` : v >= 1e3 ? `${(v / 1e3).toFixed(2)} µs` : `${v.toFixed(0)} ns`);
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+const kb = (v: number) => `${(v / 1024).toFixed(1)} KB`;
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const p95 = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(0.95 * xs.length))] ?? NaN;
+const log = (line: string) => console.error(`  … ${line}`);
+
+const summary: Array<[string, string, string, boolean | null]> = [];
+const check = (what: string, figure: string, target: string, met: boolean | null) => summary.push([what, figure, target, met]);
+
+console.log(`Carrier Watch benchmark — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
+
+// ---- engine ----
+const engine = runEngineBench();
+console.log(`\nEngine (Node): ${engine.v4Ranges} IPv4 + ${engine.v6Ranges} IPv6 ranges`);
+console.log(`${'operation'.padEnd(46)}${'median'.padEnd(11)}${'p99/call'.padEnd(11)}${'naive median'.padEnd(14)}naive/engine`);
+for (const r of engine.rows) {
+  console.log(`${r.label.padEnd(46)}${ns(r.engine.medianNs).padEnd(11)}${ns(r.engineP99PerCallNs).padEnd(11)}${ns(r.naive.medianNs).padEnd(14)}${(r.naive.medianNs / r.engine.medianNs).toFixed(1)}×`);
+}
+console.log(`${'table load (JSON.parse + decode)'.padEnd(46)}${ns(engine.load.medianNs).padEnd(11)}${ns(engine.load.p99Ns).padEnd(11)}${ns(engine.naiveLoad.medianNs).padEnd(14)}${(engine.naiveLoad.medianNs / engine.load.medianNs).toFixed(1)}×`);
+console.log(`${'engine ready (list parse + table load)'.padEnd(46)}${ns(engine.engineReady.medianNs)}`);
+console.log(`table: ${engine.tableBytes} bytes on disk, ${engine.typedArrayBytes} bytes in typed arrays`);
+const v4 = engine.rows[0]!;
+check('IPv4 lookup, median', ns(v4.engine.medianNs), '< 1 µs', v4.engine.medianNs < 1000);
+check('IPv4 lookup vs naive', `${(v4.naive.medianNs / v4.engine.medianNs).toFixed(0)}×`, '≥ 100×', v4.naive.medianNs / v4.engine.medianNs >= 100);
+for (const r of engine.rows.slice(1)) check(`${r.label}, median`, ns(r.engine.medianNs), '—', null);
+check('table load', ns(engine.load.medianNs), '—', null);
+
+// ---- browser ----
+let browser: BrowserFigures | undefined;
+if (!engineOnly) {
+  console.log(`\nChromium (${runs} runs each)`);
+  browser = await runBrowserBench(runs, log);
+  const ratio = median(browser.loadWithMs) / median(browser.loadWithoutMs);
+  console.log(`service worker cold start, empty state        median ${ms(median(browser.coldStartEmptyMs))}  (${browser.coldStartEmptyMs.map((v) => v.toFixed(0)).join(', ')})`);
+  console.log(`service worker cold start, 50 tabs restored    median ${ms(median(browser.coldStart50TabsMs))}  (${browser.tabsRestored} tabs)`);
+  console.log(`500-request page load, without extension       median ${ms(median(browser.loadWithoutMs))}`);
+  console.log(`500-request page load, with extension          median ${ms(median(browser.loadWithMs))}   ratio ${ratio.toFixed(3)}`);
+  console.log(`last response → final badge                    median ${ms(median(browser.badgeLagMs))}, p95 ${ms(p95(browser.badgeLagMs))}`);
+  console.log(`10,000-request page: peak worker heap ${(browser.stressHeapPeakBytes / 2 ** 20).toFixed(1)} MB, storage.session ${kb(browser.stressSessionBytes)}, popup render ${browser.stressPopupRenderMs === null ? 'n/a' : ms(browser.stressPopupRenderMs)}`);
+  console.log(`popup first render, 1,000 endpoints            median ${ms(median(browser.popup1000RenderMs))}`);
+  check('cold start to ready (empty)', ms(median(browser.coldStartEmptyMs)), '< 50 ms', median(browser.coldStartEmptyMs) < 50);
+  check('cold start to ready (50 tabs)', ms(median(browser.coldStart50TabsMs)), '< 50 ms', median(browser.coldStart50TabsMs) < 50);
+  check('page-load ratio with/without', ratio.toFixed(3), '≤ 1.03', ratio <= 1.03);
+  check('badge final after last response', ms(median(browser.badgeLagMs)), '< 200 ms', median(browser.badgeLagMs) < 200);
+  check('peak worker heap, 10k requests', `${(browser.stressHeapPeakBytes / 2 ** 20).toFixed(1)} MB`, '< 20 MB', browser.stressHeapPeakBytes < 20 * 2 ** 20);
+  check('storage.session, 10k requests', kb(browser.stressSessionBytes), '—', null);
+  check('popup render, 1,000 endpoints', ms(median(browser.popup1000RenderMs)), '< 100 ms', median(browser.popup1000RenderMs) < 100);
+}
+
+// ---- bundles ----
+if (!engineOnly) {
+  console.log('\nBundles');
+  for (const target of ['chrome', 'firefox']) {
+    const sizes = bundleSizes(`dist/${target}`);
+    console.log(`dist/${target}: ${kb(sizes.total)} (${kb(sizes.gzipTotal)} gzipped)`);
+    for (const f of sizes.files.slice(0, 8)) console.log(`  ${f.path.padEnd(48)}${kb(f.bytes).padStart(10)}${kb(f.gzipBytes).padStart(10)} gz`);
+    check(`dist/${target} total`, `${kb(sizes.total)} (${kb(sizes.gzipTotal)} gz)`, '—', null);
+  }
+}
+
+console.log('\nSummary');
+console.log(`${'measure'.padEnd(36)}${'figure'.padEnd(22)}${'target'.padEnd(10)}`);
+for (const [what, figure, target, met] of summary) {
+  console.log(`${what.padEnd(36)}${figure.padEnd(22)}${target.padEnd(10)}${met === null ? '' : met ? 'met' : 'MISSED'}`);
+}

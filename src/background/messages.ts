@@ -12,7 +12,13 @@ export type Request =
   | { type: 'ping' }
   | { type: 'get-tab'; tabId: number }
   | { type: 'get-site-log'; site: string }
-  | { type: 'get-unattributed' };
+  | { type: 'get-unattributed' }
+  /** Deletes one site's log, or every site's when `site` is absent ("clear all data"). */
+  | { type: 'clear-site-log'; site?: string };
+
+export interface ClearSiteLogReply {
+  cleared: true;
+}
 
 export interface TabReply {
   tab: TabState | null;
@@ -51,6 +57,11 @@ export function handleMessage(message: unknown, context: Context): Promise<unkno
       return ready.then(() => siteLog.get(message.site));
     case 'get-unattributed':
       return ready.then(() => unattributed.list());
+    case 'clear-site-log': {
+      const { site } = message;
+      if (site !== undefined && (typeof site !== 'string' || site === '')) return undefined;
+      return ready.then(() => siteLog.clear(site)).then((): ClearSiteLogReply => ({ cleared: true }));
+    }
     default:
       return undefined;
   }

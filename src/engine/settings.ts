@@ -15,7 +15,22 @@ export interface Settings {
   user: UserEntries;
   /** How long the per-site log keeps a visit. */
   logRetentionDays: number;
+  /** Desktop notifications; both off by default (they need the optional "notifications" permission). */
+  notifications: NotificationSettings;
 }
+
+/**
+ * When to show a desktop notification, at most once a day per site and kind:
+ * `flagged` on the first contact with any flagged network, `phoneLogin` on
+ * the first contact with a phone-number login gateway (tag "phone-login"),
+ * which can tie the visit to the visitor's phone number. Either can be on alone.
+ */
+export interface NotificationSettings {
+  flagged: boolean;
+  phoneLogin: boolean;
+}
+
+export const DEFAULT_NOTIFICATIONS: NotificationSettings = Object.freeze({ flagged: false, phoneLogin: false }) as NotificationSettings;
 
 export const MAX_RETENTION_DAYS = 365;
 
@@ -28,6 +43,7 @@ export const DEFAULT_SETTINGS: Settings = {
   minConfidence: 'medium',
   user: EMPTY_USER_ENTRIES,
   logRetentionDays: 30,
+  notifications: DEFAULT_NOTIFICATIONS,
 };
 
 export function parseSettings(raw: unknown): Validation<Settings> {
@@ -66,8 +82,29 @@ export function parseSettings(raw: unknown): Validation<Settings> {
     if (typeof days === 'number' && Number.isInteger(days) && days >= 1 && days <= MAX_RETENTION_DAYS) logRetentionDays = days;
     else errors.push(`log retention "${String(days)}" must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}`);
   }
+  const notifications = parseNotifications(input['notifications'], errors);
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, value: { version: SETTINGS_VERSION, enabledOperators, minConfidence, user, logRetentionDays } };
+  return { ok: true, value: { version: SETTINGS_VERSION, enabledOperators, minConfidence, user, logRetentionDays, notifications } };
+}
+
+/** Settings written before notifications existed have none: they read as both off. */
+function parseNotifications(raw: unknown, errors: string[]): NotificationSettings {
+  if (raw === undefined) return DEFAULT_NOTIFICATIONS;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    errors.push('"notifications" must be an object');
+    return DEFAULT_NOTIFICATIONS;
+  }
+  const input = raw as Record<string, unknown>;
+  const out: NotificationSettings = { ...DEFAULT_NOTIFICATIONS };
+  for (const key of ['flagged', 'phoneLogin'] as const) {
+    const value = input[key];
+    if (value === undefined) continue;
+    if (typeof value === 'boolean') out[key] = value;
+    else errors.push(`notifications "${key}" must be true or false (got ${JSON.stringify(value)})`);
+  }
+  const unknown = Object.keys(input).filter((key) => key !== 'flagged' && key !== 'phoneLogin');
+  if (unknown.length > 0) errors.push(`unknown notification setting ${unknown.map((k) => `"${k}"`).join(', ')}`);
+  return out;
 }
 
 export function classifierOptions(settings: Settings): ClassifierOptions {

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../engine/settings.ts';
+import { handleMessage } from './messages.ts';
+import { SessionMirror } from './session-mirror.ts';
+import { DEFAULT_LOG_LIMITS } from './site-log.ts';
+import { SiteLogStore, type LocalArea } from './site-log-store.ts';
+import { TabTracker, type TabState } from './tab-tracker.ts';
+import { UnattributedLog } from './unattributed-log.ts';
+import { endpoint, view } from '../ui/test-fixtures.ts';
+
+// The messages the popup and the options page send that change state.
+
+function memoryArea(): LocalArea & { data: Record<string, unknown> } {
+  const data: Record<string, unknown> = {};
+  return {
+    data,
+    get: async (keys) => Object.fromEntries((Array.isArray(keys) ? keys : [keys]).filter((k) => k in data).map((k) => [k, data[k]])),
+    set: async (items) => void Object.assign(data, items),
+    remove: async (keys) => {
+      for (const k of Array.isArray(keys) ? keys : [keys]) delete data[k];
+    },
+  };
+}
+
+function context() {
+  const area = memoryArea();
+  const siteLog = new SiteLogStore(area, () => DEFAULT_LOG_LIMITS, 0);
+  const tracker = new TabTracker(() => '');
+  const mirror = new SessionMirror<TabState>({ get: async () => ({}), set: async () => undefined, remove: async () => undefined }, 'tab:', () => undefined);
+  return { area, siteLog, ctx: { ready: Promise.resolve(), tracker, siteLog, mirror, unattributed: new UnattributedLog(), settings: () => DEFAULT_SETTINGS } };
+}
+
+describe('clear-site-log', () => {
+  it('deletes one site\'s log, or every site\'s', async () => {
+    const { siteLog, ctx } = context();
+    const now = { firstSeen: Date.now(), lastSeen: Date.now() }; // inside the retention period
+    siteLog.record(view([endpoint('a.cn', now)], { id: 'a', site: 'a.com', url: 'https://a.com/', startedAt: now.firstSeen }));
+    siteLog.record(view([endpoint('b.cn', now)], { id: 'b', site: 'b.com', url: 'https://b.com/', startedAt: now.firstSeen }));
+    await siteLog.flush();
+    expect(await handleMessage({ type: 'clear-site-log', site: 'a.com' }, ctx)).toEqual({ cleared: true });
+    expect((await siteLog.get('a.com')).visits).toHaveLength(0);
+    expect((await siteLog.get('b.com')).visits).toHaveLength(1);
+    await handleMessage({ type: 'clear-site-log' }, ctx);
+    expect((await siteLog.get('b.com')).visits).toHaveLength(0);
+  });
+
+  it('ignores a malformed site', () => {
+    const { ctx } = context();
+    expect(handleMessage({ type: 'clear-site-log', site: 42 }, ctx)).toBeUndefined();
+    expect(handleMessage({ type: 'clear-site-log', site: '' }, ctx)).toBeUndefined();
+  });
+});

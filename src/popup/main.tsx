@@ -1,40 +1,49 @@
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
-import browser from 'webextension-polyfill';
-import type { TabReply } from '../background/messages.ts';
+import { t, uiLanguage } from '../ui/i18n.ts';
+import type { PopupApi } from '../ui/popup-api.ts';
+import { browserPopupApi } from './browser-popup-api.ts';
+import { PopupApp, type RenderTiming } from './popup-app.tsx';
+import './popup.css';
 
-// Placeholder popup: the flagged endpoints the background recorded for the
-// active tab (or ?tab=<id>). The real popup is its own issue.
+// Entry point of the toolbar popup and of popup.html?tab=<id> in a tab.
+// The first render's timing is left on <html> (data-render-ms,
+// data-first-render-ms) and in the console, where a test or a person can
+// read it; ?bench=<n> renders n synthetic endpoints to measure it.
 
-async function tabIdToShow(): Promise<number | undefined> {
-  const fromQuery = Number(new URLSearchParams(location.search).get('tab'));
-  if (Number.isInteger(fromQuery) && fromQuery > 0) return fromQuery;
-  const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
-  return tab?.id;
-}
-
-function Popup() {
-  const [reply, setReply] = useState<TabReply | null>(null);
-  useEffect(() => {
-    void (async () => {
-      const tabId = await tabIdToShow();
-      if (tabId === undefined) return setReply({ tab: null, storageError: null });
-      setReply((await browser.runtime.sendMessage({ type: 'get-tab', tabId })) as TabReply);
-    })();
-  }, []);
-  if (reply === null) return <p>Loading…</p>;
-  const endpoints = reply.tab?.current?.endpoints ?? [];
-  if (endpoints.length === 0) return <p>No flagged networks contacted.</p>;
-  return (
-    <ul>
-      {endpoints.map((e) => (
-        <li key={`${e.host}|${e.operatorId}`}>
-          {e.host} — {e.operator} ({e.matchedBy.join(', ')})
-        </li>
-      ))}
-    </ul>
+function reportTiming(timing: RenderTiming): void {
+  const root = document.documentElement;
+  root.dataset['renderMs'] = timing.renderMs.toFixed(1);
+  root.dataset['layoutMs'] = timing.layoutMs.toFixed(1);
+  root.dataset['firstRenderMs'] = timing.sinceNavigationMs.toFixed(1);
+  root.dataset['renderedEndpoints'] = String(timing.endpoints);
+  root.dataset['firstRenderRows'] = String(timing.rows);
+  console.info(
+    `Carrier Watch popup: ${timing.endpoints} endpoints, first render (${timing.rows} rows) in ${timing.renderMs.toFixed(1)} ms ` +
+      `(${timing.sinceNavigationMs.toFixed(1)} ms after navigation start)`,
   );
 }
 
-const root = document.getElementById('app');
-if (root) render(<Popup />, root);
+function reportAllRendered(ms: number): void {
+  document.documentElement.dataset['allRowsMs'] = ms.toFixed(1);
+  console.info(`Carrier Watch popup: every row in the DOM ${ms.toFixed(1)} ms after the data arrived`);
+}
+
+async function start(): Promise<void> {
+  document.documentElement.lang = uiLanguage();
+  document.title = t('extName');
+  const params = new URLSearchParams(location.search);
+  // Opened as a page (not as the toolbar popup): use the window's width.
+  if (params.get('wide') === '1') document.documentElement.classList.add('wide');
+  const bench = Number(params.get('bench'));
+  let api: PopupApi;
+  if (Number.isInteger(bench) && bench > 0) {
+    const { benchPopupApi } = await import('./bench-fixture.ts');
+    api = benchPopupApi(bench);
+  } else {
+    api = browserPopupApi();
+  }
+  const root = document.getElementById('app');
+  if (root) render(<PopupApp api={api} onFirstRender={reportTiming} onAllRendered={reportAllRendered} />, root);
+}
+
+void start();

@@ -1,0 +1,164 @@
+import { useState } from 'preact/hooks';
+import type { NotificationSettings } from '../engine/settings.ts';
+import type { Confidence, OperatorId } from '../engine/types.ts';
+import { t, type MessageKey } from '../ui/i18n.ts';
+import type { OptionsForm } from '../ui/options-form.ts';
+import { OPERATOR_ORDER, operatorInfo } from '../ui/operators.ts';
+import { EntryListEditor } from './entry-list-editor.tsx';
+
+// The sections of the options page that edit the form. Each gets the form
+// and a function to change it; nothing here stores anything (Save does).
+
+export interface SectionProps {
+  form: OptionsForm;
+  problems: Record<string, string>;
+  change: (patch: Partial<OptionsForm>) => void;
+}
+
+const CONFIDENCE: Array<[Confidence, MessageKey, MessageKey]> = [
+  ['high', 'confidenceHigh', 'confidenceHighHelp'],
+  ['medium', 'confidenceMediumOption', 'confidenceMediumHelp'],
+  ['low', 'confidenceLowOption', 'confidenceLowHelp'],
+];
+
+export function OperatorsSection({ form, change }: SectionProps) {
+  const toggle = (id: OperatorId, on: boolean) =>
+    change({ enabledOperators: on ? OPERATOR_ORDER.filter((o) => o === id || form.enabledOperators.includes(o)) : form.enabledOperators.filter((o) => o !== id) });
+  return (
+    <section aria-labelledby="operators-heading">
+      <h2 id="operators-heading">{t('operatorsHeading')}</h2>
+      <fieldset>
+        <legend>{t('operatorsLegend')}</legend>
+        {OPERATOR_ORDER.map((id) => (
+          <label key={id} class="check">
+            <input type="checkbox" checked={form.enabledOperators.includes(id)} onChange={(e) => toggle(id, e.currentTarget.checked)} data-operator={id} />
+            <span>{operatorInfo(id).name}</span>
+          </label>
+        ))}
+      </fieldset>
+      <fieldset>
+        <legend>{t('confidenceLegend')}</legend>
+        <p class="help">{t('confidenceHelp')}</p>
+        {CONFIDENCE.map(([value, label, help]) => (
+          <label key={value} class="check">
+            <input type="radio" name="confidence" value={value} checked={form.minConfidence === value} onChange={() => change({ minConfidence: value })} />
+            <span>
+              <strong>{t(label)}</strong> <span class="muted">{t(help)}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+    </section>
+  );
+}
+
+export function CustomEntriesSection({ form, problems, change }: SectionProps) {
+  return (
+    <section aria-labelledby="custom-heading">
+      <h2 id="custom-heading">{t('customHeading')}</h2>
+      <p class="help">{t('customHelp')}</p>
+      <h3 id="asns-heading">{t('asnsHeading')}</h3>
+      <EntryListEditor list="asns" kind="asn" rows={form.asns} problems={problems} onChange={(asns) => change({ asns })} withOperator />
+      <h3 id="cidrs-heading">{t('cidrsHeading')}</h3>
+      <EntryListEditor list="cidrs" kind="cidr" rows={form.cidrs} problems={problems} onChange={(cidrs) => change({ cidrs })} withOperator />
+      <h3 id="domains-heading">{t('domainsHeading')}</h3>
+      <p class="help">{t('domainsHelp')}</p>
+      <EntryListEditor list="domains" kind="domain" rows={form.domains} problems={problems} onChange={(domains) => change({ domains })} withOperator />
+    </section>
+  );
+}
+
+export function AllowlistSection({ form, problems, change }: SectionProps) {
+  return (
+    <section aria-labelledby="allowlist-heading">
+      <h2 id="allowlist-heading">{t('allowlistHeading')}</h2>
+      <p class="help">{t('allowlistHelp')}</p>
+      <EntryListEditor list="allowlist" kind="site" rows={form.allowlist} problems={problems} onChange={(allowlist) => change({ allowlist })} withOperator={false} />
+    </section>
+  );
+}
+
+export function LogSection({ form, problems, change, onClearAll }: SectionProps & { onClearAll: () => Promise<void> }) {
+  const [confirming, setConfirming] = useState(false);
+  const problem = problems['retention'];
+  return (
+    <section aria-labelledby="log-heading">
+      <h2 id="log-heading">{t('logHeading')}</h2>
+      <p class="help">{t('logHelp')}</p>
+      <div class="field">
+        <label for="retention-days">{t('retentionLabel')}</label>
+        <input
+          id="retention-days"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={365}
+          value={form.retentionDays}
+          aria-invalid={problem ? true : undefined}
+          aria-describedby={problem ? 'retention-error' : undefined}
+          onInput={(e) => change({ retentionDays: e.currentTarget.value })}
+        />
+      </div>
+      {problem && (
+        <p id="retention-error" class="field-error" data-testid="field-error">
+          {problem}
+        </p>
+      )}
+      <div class="action-row">
+        <button
+          type="button"
+          class={`button${confirming ? ' danger' : ''}`}
+          data-testid="clear-all"
+          onClick={async () => {
+            if (!confirming) return setConfirming(true);
+            setConfirming(false);
+            await onClearAll();
+          }}
+        >
+          {confirming ? t('clearAllConfirm') : t('clearAll')}
+        </button>
+        {confirming && (
+          <button type="button" class="button" onClick={() => setConfirming(false)}>
+            {t('cancel')}
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}
+
+export function NotificationsSection({ form, change, requestPermission }: SectionProps & { requestPermission: () => Promise<boolean> }) {
+  const [refused, setRefused] = useState(false);
+  const toggle = (key: keyof NotificationSettings, on: boolean) => {
+    const next = { ...form.notifications, [key]: on };
+    if (!on) return change({ notifications: next });
+    // Asked for here, in the click's handler: browsers grant permissions only on a user gesture.
+    const asked = requestPermission();
+    change({ notifications: next });
+    void asked.then(
+      (granted) => {
+        setRefused(!granted);
+        if (!granted) change({ notifications: { ...next, [key]: false } });
+      },
+      () => {
+        setRefused(true);
+        change({ notifications: { ...next, [key]: false } });
+      },
+    );
+  };
+  return (
+    <section aria-labelledby="notifications-heading">
+      <h2 id="notifications-heading">{t('notificationsHeading')}</h2>
+      <p class="help">{t('notificationsHelp')}</p>
+      <label class="check">
+        <input type="checkbox" checked={form.notifications.flagged} onChange={(e) => toggle('flagged', e.currentTarget.checked)} data-testid="notify-flagged" />
+        <span>{t('notifyFlagged')}</span>
+      </label>
+      <label class="check">
+        <input type="checkbox" checked={form.notifications.phoneLogin} onChange={(e) => toggle('phoneLogin', e.currentTarget.checked)} data-testid="notify-phone-login" />
+        <span>{t('notifyPhoneLogin')}</span>
+      </label>
+      {refused && <p class="field-error">{t('notificationsRefused')}</p>}
+    </section>
+  );
+}

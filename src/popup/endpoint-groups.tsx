@@ -1,0 +1,122 @@
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { Endpoint } from '../background/page-view.ts';
+import { formatNumber, formatTime } from '../ui/format.ts';
+import { t } from '../ui/i18n.ts';
+import { operatorInfo } from '../ui/operators.ts';
+import type { EndpointGroup } from '../ui/popup-model.ts';
+import { asLabel, isPhoneLogin, matchExplanations, partyLabel, requestsLabel, typesLabel } from '../ui/wording.ts';
+
+// The flagged endpoints, one section per operator, each with a "why is this
+// flagged" panel and its sources. Rows are kept light (a few text nodes, no
+// per-row handlers). A long list is rendered in steps: the first rows (more
+// than a popup shows) at once, the rest in the next frames, always appended
+// at the end, so the first render stays fast and nothing above moves.
+
+const MAX_IPS_SHOWN = 3;
+export const FIRST_ROWS = 120;
+const ROWS_PER_STEP = 300;
+
+/** How many rows to render: FIRST_ROWS at first, then more every frame until all. */
+function useProgressiveRows(total: number, onComplete?: () => void): number {
+  const [budget, setBudget] = useState(FIRST_ROWS);
+  const completed = useRef(false);
+  useEffect(() => {
+    if (budget >= total) return;
+    const timer = setTimeout(() => setBudget((b) => b + ROWS_PER_STEP), 0);
+    return () => clearTimeout(timer);
+  }, [budget, total]);
+  useLayoutEffect(() => {
+    if (budget >= total && total > 0 && !completed.current) {
+      completed.current = true;
+      onComplete?.();
+    }
+  }, [budget, total, onComplete]);
+  return budget;
+}
+
+interface Props {
+  groups: EndpointGroup[];
+  spilled: number;
+  /** Called once every row is in the DOM. */
+  onAllRendered?: () => void;
+}
+
+export function EndpointGroups({ groups, spilled, onAllRendered }: Props) {
+  const total = groups.reduce((n, g) => n + g.endpoints.length, 0);
+  let budget = useProgressiveRows(total, onAllRendered);
+  if (groups.length === 0) return null;
+  const phoneLogins = groups.some((g) => g.endpoints.some(isPhoneLogin));
+  return (
+    <div class="groups">
+      {phoneLogins && (
+        <div class="phone-login-banner" role="note" data-testid="phone-login-banner">
+          <strong>{t('phoneLoginTitle')}</strong> {t('phoneLoginExplain')}
+        </div>
+      )}
+      {groups.map((g) => {
+        if (budget <= 0) return null;
+        const rows = budget >= g.endpoints.length ? g.endpoints : g.endpoints.slice(0, budget);
+        budget -= rows.length;
+        return <OperatorSection key={g.operatorId} group={g} rows={rows} />;
+      })}
+      {spilled > 0 && <p class="note">{t('spilledNote', formatNumber(spilled))}</p>}
+    </div>
+  );
+}
+
+function OperatorSection({ group, rows }: { group: EndpointGroup; rows: Endpoint[] }) {
+  const info = operatorInfo(group.operatorId);
+  const headingId = `op-${group.operatorId}`;
+  return (
+    <section class="operator" aria-labelledby={headingId} data-operator={group.operatorId}>
+      <h2 id={headingId} class="operator-heading">
+        <span class="operator-name">{group.name}</span>
+        <span class="operator-count">{group.endpoints.length === 1 ? t('endpointsCountOne') : t('endpointsCount', formatNumber(group.endpoints.length))}</span>
+      </h2>
+      <details class="why">
+        <summary>{t('whyFlaggedSummary', info.name)}</summary>
+        <p>{info.why}</p>
+        {info.group && <p class="muted">{t('operatorGroup', info.group)}</p>}
+        {info.sources.length > 0 && (
+          <>
+            <p class="sources-heading">{t('sourcesHeading')}</p>
+            <ul class="sources">
+              {info.sources.map((s) => (
+                <li key={s.title}>{s.url ? <a href={s.url} target="_blank" rel="noreferrer noopener">{s.title}</a> : s.title}</li>
+              ))}
+            </ul>
+          </>
+        )}
+      </details>
+      <ul class="endpoints">
+        {rows.map((e) => (
+          <EndpointRow key={e.host} endpoint={e} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function EndpointRow({ endpoint: e }: { endpoint: Endpoint }) {
+  const phone = isPhoneLogin(e);
+  const as = asLabel(e);
+  const ips = e.ips.length > MAX_IPS_SHOWN ? `${e.ips.slice(0, MAX_IPS_SHOWN).join(', ')} ${t('moreCount', formatNumber(e.ips.length - MAX_IPS_SHOWN))}` : e.ips.join(', ');
+  return (
+    <li class={`endpoint${phone ? ' is-phone-login' : ''}`} data-host={e.host}>
+      <div class="endpoint-head">
+        <span class="host">{e.host}</span>
+        {phone && <span class="tag tag-phone">{t('tagPhoneLogin')}</span>}
+        {e.confidence !== 'high' && <span class="tag">{e.confidence === 'medium' ? t('confidenceMedium') : t('confidenceLow')}</span>}
+        <span class="tag tag-party">{partyLabel(e.party)}</span>
+      </div>
+      <p class="match">{matchExplanations(e).join(' ')}</p>
+      <p class="facts">
+        {ips && <span class="fact">{t('factIps', ips)}</span>}
+        {as && <span class="fact">{as}</span>}
+        <span class="fact">{t('factRequests', typesLabel(e.types), requestsLabel(e.count, e.errors))}</span>
+        <span class="fact">{t('factFirstSeen', formatTime(e.firstSeen))}</span>
+        {e.viaWorker && <span class="fact">{t('factViaWorker')}</span>}
+      </p>
+    </li>
+  );
+}

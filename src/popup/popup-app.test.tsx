@@ -1,0 +1,234 @@
+// @vitest-environment happy-dom
+import { render } from 'preact';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { TabReply } from '../background/messages.ts';
+import type { SiteLog } from '../background/site-log.ts';
+import { visitOf } from '../background/site-log.ts';
+import { DEFAULT_SETTINGS } from '../engine/settings.ts';
+import type { PopupApi } from '../ui/popup-api.ts';
+import { endpoint, reply, view } from '../ui/test-fixtures.ts';
+import { settle, useLocale } from '../ui/test-support.ts';
+import { benchPopupApi } from './bench-fixture.ts';
+import { FIRST_ROWS } from './endpoint-groups.tsx';
+import { PopupApp, type RenderTiming } from './popup-app.tsx';
+
+interface FakeApi extends PopupApi {
+  replies: TabReply[];
+  url: string | null;
+  stored: Record<string, unknown>;
+  log: SiteLog;
+  saved: Array<{ name: string; mime: string; text: string }>;
+  copied: string[];
+  cleared: string[];
+}
+
+function fakeApi(first: TabReply): FakeApi {
+  const api: FakeApi = {
+    replies: [first],
+    url: 'https://news.example.com/story',
+    stored: {},
+    log: { site: 'example.com', visits: [] },
+    saved: [],
+    copied: [],
+    cleared: [],
+    tabToShow: async () => 5,
+    tabUrl: async () => api.url,
+    // The latest reply, as the background would give it now.
+    getTab: async () => api.replies[api.replies.length - 1]!,
+    getSiteLog: async () => api.log,
+    clearSiteLog: async (site) => {
+      api.cleared.push(site);
+      api.log = { site, visits: [] };
+    },
+    settings: {
+      get: async (key) => ({ [key]: api.stored[key] }),
+      set: async (items) => void Object.assign(api.stored, items),
+    },
+    openOptions: vi.fn(async () => undefined),
+    openInTab: vi.fn(async () => undefined),
+    copyText: async (text) => void api.copied.push(text),
+    saveFile: (name, mime, text) => void api.saved.push({ name, mime, text }),
+    version: '9.9.9',
+    now: () => Date.UTC(2026, 10, 21, 14, 3),
+  };
+  return api;
+}
+
+const flaggedPage = () =>
+  reply(
+    view([
+      endpoint('passport.cmpassport.com', { operatorId: 'china-mobile', operator: 'China Mobile', matchedBy: ['domain'], domain: 'cmpassport.com', tags: ['phone-login'] }),
+      endpoint('cdn.example.cn'),
+    ]),
+  );
+
+let root: HTMLElement;
+beforeEach(() => {
+  useLocale('en');
+  root = document.createElement('div');
+  document.body.append(root);
+});
+afterEach(() => {
+  render(null, root);
+  root.remove();
+});
+
+const text = (selector: string) => root.querySelector(selector)?.textContent ?? '';
+const button = (label: string) => [...root.querySelectorAll('button')].find((b) => b.textContent === label)!;
+
+describe('PopupApp', () => {
+  it('shows the site, the count, the verdict and the endpoints grouped by operator', async () => {
+    render(<PopupApp api={fakeApi(flaggedPage())} pollMs={60_000} />, root);
+    await settle();
+    expect(text('.site')).toBe('example.com');
+    expect(text('[data-testid=endpoint-count]')).toBe('2');
+    expect(text('[data-testid=verdict]')).toBe('This page contacted 2 endpoints on China Mobile and China Telecom networks');
+    const sections = [...root.querySelectorAll('section.operator')];
+    expect(sections.map((s) => s.querySelector('.operator-name')?.textContent)).toEqual(['China Mobile', 'China Telecom']);
+    const telecomRow = root.querySelector('[data-host="cdn.example.cn"]')!;
+    expect(telecomRow.textContent).toContain("Hosted on China Telecom's network (AS4134).");
+    expect(telecomRow.textContent).toContain('AS4134 CHINANET backbone');
+    expect(telecomRow.textContent).toContain('third-party');
+    expect(telecomRow.textContent).toContain('IP: 202.97.1.1');
+  });
+
+  it('makes phone-number login gateways stand out, with why they matter', async () => {
+    render(<PopupApp api={fakeApi(flaggedPage())} pollMs={60_000} />, root);
+    await settle();
+    expect(text('[data-testid=phone-login-banner]')).toContain('tying this visit to your phone number');
+    expect(root.querySelector('[data-host="passport.cmpassport.com"]')!.className).toContain('is-phone-login');
+  });
+
+  it('links each operator to why it is flagged, with sources', async () => {
+    render(<PopupApp api={fakeApi(flaggedPage())} pollMs={60_000} />, root);
+    await settle();
+    const why = root.querySelector('[data-operator="china-mobile"] details.why')!;
+    expect(why.querySelector('summary')!.textContent).toBe('Why is China Mobile flagged?');
+    expect(why.textContent).toContain('FCC 19-38');
+    expect(why.querySelector('a')!.getAttribute('href')).toMatch(/^https:\/\/docs\.fcc\.gov\//);
+  });
+
+  it('updates live while the page loads, appending rows without re-rendering unchanged polls', async () => {
+    const api = fakeApi(reply(view([endpoint('a.cn', { firstSeen: 1 })])));
+    render(<PopupApp api={api} pollMs={5} />, root);
+    await settle();
+    const firstRow = root.querySelector('[data-host="a.cn"]');
+    api.replies.push(reply(view([endpoint('a.cn', { firstSeen: 1 }), endpoint('b.cn', { firstSeen: 2 })])));
+    await vi.waitFor(() => expect(root.querySelectorAll('li.endpoint')).toHaveLength(2));
+    expect(root.querySelector('[data-host="a.cn"]')).toBe(firstRow); // the same DOM node: nothing jumped
+    expect([...root.querySelectorAll('li.endpoint')].map((li) => li.getAttribute('data-host'))).toEqual(['a.cn', 'b.cn']);
+  });
+
+  it('explains browser pages, closed tabs and pages loaded before the extension started', async () => {
+    const nonWeb = fakeApi(reply(null));
+    nonWeb.url = 'chrome://settings/';
+    render(<PopupApp api={nonWeb} pollMs={60_000} />, root);
+    await settle();
+    expect(text('[data-testid=verdict]')).toContain('web pages (http and https) only');
+    expect(root.querySelector('.actions')).toBeNull();
+
+    render(null, root);
+    const before = fakeApi(reply(view([], { url: '', site: '' })));
+    before.url = 'https://old.example.org/';
+    render(<PopupApp api={before} pollMs={60_000} />, root);
+    await settle();
+    expect(text('.site')).toBe('old.example.org');
+    expect(text('[data-testid=note-before-start]')).toContain('loaded before Carrier Watch started');
+
+    render(null, root);
+    const closed = fakeApi(reply(null));
+    closed.url = null;
+    render(<PopupApp api={closed} pollMs={60_000} />, root);
+    await settle();
+    expect(text('[data-testid=verdict]')).toBe('This tab is closed or cannot be read.');
+  });
+
+  it('allowlists the site by writing valid settings, and shows the allowlisted state', async () => {
+    const api = fakeApi(flaggedPage());
+    render(<PopupApp api={api} pollMs={5} />, root);
+    await settle();
+    button("Don't warn on this site").click();
+    await settle();
+    expect(api.stored['settings']).toMatchObject({ user: { allowlist: ['example.com'] } });
+    // The background marks the page view allowlisted once it applied the settings.
+    const allowlisted = flaggedPage();
+    allowlisted.tab!.current!.allowlisted = true;
+    api.replies.push(allowlisted);
+    await vi.waitFor(() => expect(text('[data-testid=note-allowlisted]')).toContain('Warnings are off for example.com'));
+    expect(root.querySelector('[data-testid=endpoint-count]')!.className).not.toContain('count-flagged');
+    button('Warn on this site again').click();
+    await settle();
+    expect(api.stored['settings']).toMatchObject({ user: { allowlist: [] } });
+  });
+
+  it('copies and saves the page as JSON and CSV', async () => {
+    const api = fakeApi(flaggedPage());
+    render(<PopupApp api={api} pollMs={60_000} />, root);
+    await settle();
+    (root.querySelector('[data-testid=export-page-json]') as HTMLButtonElement).click();
+    (root.querySelector('[data-testid=export-page-csv]') as HTMLButtonElement).click();
+    button('Copy CSV').click();
+    await settle();
+    expect(api.saved.map((f) => [f.name, f.mime])).toEqual([
+      ['carrier-watch-example.com-page-20261121-1403.json', 'application/json'],
+      ['carrier-watch-example.com-page-20261121-1403.csv', 'text/csv'],
+    ]);
+    expect(JSON.parse(api.saved[0]!.text).endpoints).toHaveLength(2);
+    expect(api.copied[0]!.split('\r\n')[0]).toMatch(/^pageUrl,host,operatorId/);
+    expect(text('.status')).toBe('Copied 2 endpoints as CSV.');
+  });
+
+  it('lists earlier visits newest first, without the one on screen, and clears them on a second click', async () => {
+    const page = flaggedPage();
+    const api = fakeApi(page);
+    const current = visitOf(page.tab!.current!);
+    const old1 = visitOf(view([endpoint('old1.cn')], { id: 'v1', startedAt: Date.UTC(2026, 9, 1), url: 'https://example.com/first' }));
+    const old2 = visitOf(view([endpoint('old2.cn')], { id: 'v2', startedAt: Date.UTC(2026, 9, 2), url: 'https://example.com/second' }));
+    api.log = { site: 'example.com', visits: [old1, old2, current] };
+    render(<PopupApp api={api} pollMs={60_000} />, root);
+    await settle();
+    expect([...root.querySelectorAll('.visit-url')].map((e) => e.textContent)).toEqual(['https://example.com/second', 'https://example.com/first']);
+    const clear = root.querySelector('[data-testid=clear-log]') as HTMLButtonElement;
+    clear.click();
+    await settle();
+    expect(api.cleared).toEqual([]); // the first click only asks
+    expect(clear.textContent).toBe('Confirm: delete 3 logged visits');
+    clear.click();
+    await settle();
+    expect(api.cleared).toEqual(['example.com']);
+    expect(text('[data-testid=site-log]')).toContain('No earlier visits logged.');
+  });
+
+  it('renders 1,000 endpoints: the first rows at once, the rest in the next frames, appended', async () => {
+    const timings: RenderTiming[] = [];
+    const all: number[] = [];
+    render(<PopupApp api={benchPopupApi(1000)} pollMs={60_000} onFirstRender={(t) => timings.push(t)} onAllRendered={(ms) => all.push(ms)} />, root);
+    await vi.waitFor(() => expect(timings).toHaveLength(1));
+    expect(timings[0]).toMatchObject({ endpoints: 1000, rows: FIRST_ROWS });
+    const firstRow = root.querySelector('li.endpoint');
+    await vi.waitFor(() => expect(root.querySelectorAll('li.endpoint')).toHaveLength(1000), { timeout: 10_000 });
+    expect(root.querySelector('li.endpoint')).toBe(firstRow); // rows were appended, never replaced
+    expect(all).toHaveLength(1);
+    expect(timings).toHaveLength(1);
+    // happy-dom is no browser: the real figures come from the e2e test. Printed for the record.
+    console.info(`popup, 1,000 endpoints, happy-dom: first render ${timings[0]!.renderMs.toFixed(1)} ms, all rows ${all[0]!.toFixed(1)} ms`);
+  });
+
+  it('is in Chinese when the browser is', async () => {
+    useLocale('zh_CN');
+    render(<PopupApp api={fakeApi(flaggedPage())} pollMs={60_000} />, root);
+    await settle();
+    expect(text('[data-testid=verdict]')).toBe('此页面联系了 2 个位于中国移动和中国电信网络上的端点');
+    expect(text('.operator-name')).toBe('中国移动');
+  });
+
+  it('every button has a name and the settings button opens the options page', async () => {
+    const api = fakeApi(flaggedPage());
+    api.stored['settings'] = DEFAULT_SETTINGS;
+    render(<PopupApp api={api} pollMs={60_000} />, root);
+    await settle();
+    for (const b of root.querySelectorAll('button')) expect((b.getAttribute('aria-label') ?? b.textContent ?? '').trim()).not.toBe('');
+    button('Settings').click();
+    expect(api.openOptions).toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,23 @@
+import type { SettingsArea } from './settings-store.ts';
+
+// Everything the options page needs from the browser and the background:
+// src/options/browser-options-api.ts implements it with browser.*, the unit
+// tests with plain objects.
+
+export interface OptionsApi {
+  settings: SettingsArea;
+  /** Calls `listener` when the stored settings change (e.g. the popup allowlisted a site); returns an unsubscribe. */
+  onSettingsChanged(listener: () => void): () => void;
+  /** Deletes every site's log. */
+  clearAllData(): Promise<void>;
+  /**
+   * Asks for the optional "notifications" permission. Must be called straight
+   * from a click or change handler (browsers require a user gesture).
+   */
+  requestNotifications(): Promise<boolean>;
+  /** Gives the permission back when no notification is wanted any more. */
+  releaseNotifications(): Promise<void>;
+  saveFile(name: string, mime: string, text: string): void;
+  version: string;
+  now(): number;
+}

@@ -1,0 +1,143 @@
+import type { TabReply } from '../background/messages.ts';
+import type { Endpoint, PageView } from '../background/page-view.ts';
+import type { OperatorId } from '../engine/types.ts';
+import { formatList, formatNumber } from './format.ts';
+import { t } from './i18n.ts';
+import { OPERATOR_ORDER, operatorName } from './operators.ts';
+
+// What the popup shows for one tab, derived from the background's reply and
+// the tab's URL: which state the page is in, the verdict sentence, and the
+// endpoints grouped by operator. Pure, so every state is unit-tested.
+
+export type PopupStatus =
+  /** Nothing known yet (first render before the reply). */
+  | 'loading'
+  /** The tab is gone or cannot be read. */
+  | 'no-tab'
+  /** chrome://, about:, file:, the extension's own pages: no web requests to watch. */
+  | 'non-web'
+  | 'page';
+
+export interface EndpointGroup {
+  operatorId: OperatorId;
+  name: string;
+  endpoints: Endpoint[];
+}
+
+export interface PopupModel {
+  status: PopupStatus;
+  /** The page's site (registrable domain), or its host when the background has none yet. */
+  site: string;
+  url: string;
+  view: PageView | null;
+  /** The page was loaded before the extension started (or no request of it was seen since). */
+  loadedBeforeStart: boolean;
+  allowlisted: boolean;
+  private: boolean;
+  endpointCount: number;
+  spilled: number;
+  groups: EndpointGroup[];
+  verdict: string;
+  storageError: string | null;
+}
+
+const WEB_SCHEMES = new Set(['http:', 'https:']);
+
+export function isWebUrl(url: string): boolean {
+  try {
+    return WEB_SCHEMES.has(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}
+
+function hostnameOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
+/** Endpoints by operator in a fixed order; inside a group, in the order they were first seen, so rows only ever append. */
+export function groupEndpoints(endpoints: readonly Endpoint[]): EndpointGroup[] {
+  const byOperator = new Map<OperatorId, Endpoint[]>();
+  for (const e of endpoints) {
+    const list = byOperator.get(e.operatorId);
+    if (list) list.push(e);
+    else byOperator.set(e.operatorId, [e]);
+  }
+  const groups: EndpointGroup[] = [];
+  for (const id of OPERATOR_ORDER) {
+    const list = byOperator.get(id);
+    if (!list) continue;
+    list.sort((a, b) => a.firstSeen - b.firstSeen || a.host.localeCompare(b.host));
+    groups.push({ operatorId: id, name: operatorName(id), endpoints: list });
+  }
+  return groups;
+}
+
+export function verdictFor(count: number, spilled: number, operators: OperatorId[]): string {
+  if (count === 0) return t('verdictNone');
+  const names = formatList(operators.map((id) => operatorName(id, 'inline')));
+  const shown = formatNumber(count) + (spilled > 0 ? '+' : '');
+  return count === 1 && spilled === 0 ? t('verdictOne', names) : t('verdictMany', shown, names);
+}
+
+export const LOADING_MODEL: PopupModel = {
+  status: 'loading',
+  site: '',
+  url: '',
+  view: null,
+  loadedBeforeStart: false,
+  allowlisted: false,
+  private: false,
+  endpointCount: 0,
+  spilled: 0,
+  groups: [],
+  verdict: '',
+  storageError: null,
+};
+
+/**
+ * @param tabUrl the tab's URL from tabs.get, or null when the tab is gone.
+ * @param reply the background's answer to get-tab.
+ */
+export function popupModel(tabUrl: string | null, reply: TabReply): PopupModel {
+  const base = { ...LOADING_MODEL, storageError: reply.storageError };
+  if (tabUrl === null) return { ...base, status: 'no-tab' };
+  const view = reply.tab?.current ?? null;
+  // The tab's URL is the truth about what is on screen: the browser reports no
+  // navigation to its own pages, so the page view may still be the last web page.
+  // The URL of a browser page is hidden from the extension (""): also not the web.
+  if (!isWebUrl(tabUrl)) {
+    return { ...base, status: 'non-web', url: tabUrl, site: hostnameOf(tabUrl) };
+  }
+  const url = view?.url || tabUrl;
+  const endpoints = view?.endpoints ?? [];
+  const groups = groupEndpoints(endpoints);
+  const spilled = view?.spilled ?? 0;
+  return {
+    ...base,
+    status: 'page',
+    site: view?.site || hostnameOf(url),
+    url,
+    view,
+    loadedBeforeStart: view === null || view.url === '',
+    allowlisted: view?.allowlisted ?? false,
+    private: reply.tab?.private ?? false,
+    endpointCount: endpoints.length,
+    spilled,
+    groups,
+    verdict: verdictFor(endpoints.length, spilled, groups.map((g) => g.operatorId)),
+  };
+}
+
+/** A cheap fingerprint of what the popup shows, so a poll that brings nothing new renders nothing. */
+export function replySignature(tabUrl: string | null, reply: TabReply): string {
+  const view = reply.tab?.current;
+  if (!view) return `${tabUrl}|none|${reply.storageError}`;
+  let requests = 0;
+  for (const e of view.endpoints) requests += e.count + e.ips.length + e.types.length;
+  return `${tabUrl}|${view.id}|${view.url}|${view.allowlisted}|${view.endpoints.length}|${view.spilled}|${requests}|${reply.storageError}`;
+}

@@ -1,0 +1,86 @@
+import type { Endpoint } from '../background/page-view.ts';
+import { formatList, formatNumber } from './format.ts';
+import { t } from './i18n.ts';
+import { operatorName } from './operators.ts';
+
+// How the popup explains one endpoint, in words a journalist can repeat and
+// an analyst can check. An IP match says where the server is hosted ("hosted
+// on China Telecom's network (AS4134)"), never that the site *is* the operator.
+
+export type EndpointLike = Pick<Endpoint, 'operatorId' | 'matchedBy' | 'asn' | 'asName' | 'domain' | 'cname' | 'host'>;
+
+/** One sentence per way the endpoint matched, the strongest first (domain, CNAME, IP). */
+export function matchExplanations(e: EndpointLike): string[] {
+  const custom = e.operatorId === 'custom';
+  const operator = operatorName(e.operatorId);
+  const out: string[] = [];
+  if (e.matchedBy.includes('domain')) {
+    const domain = e.domain ?? e.host;
+    out.push(custom ? t('matchDomainCustom', domain) : t('matchDomain', domain, operator));
+  }
+  if (e.matchedBy.includes('cname')) {
+    const cname = e.cname ?? e.domain ?? e.host;
+    out.push(custom ? t('matchCnameCustom', cname) : t('matchCname', cname, operator));
+  }
+  if (e.matchedBy.includes('ip')) {
+    // A user's CIDR matches without an ASN: say it is their own range.
+    if (e.asn !== null) out.push(custom ? t('matchIpCustom', String(e.asn)) : t('matchIp', operator, String(e.asn)));
+    else out.push(custom ? t('matchUserRangeCustom') : t('matchUserRange', operator));
+  }
+  return out;
+}
+
+/** "AS4134 CHINANET-BACKBONE", or "" when the ASN is not known. */
+export function asLabel(e: Pick<Endpoint, 'asn' | 'asName'>): string {
+  if (e.asn === null) return '';
+  return e.asName ? `AS${e.asn} ${e.asName}` : `AS${e.asn}`;
+}
+
+/** The webRequest resource types in plain words: "script, fetch/XHR". */
+export function typesLabel(types: readonly string[]): string {
+  return formatList(types.map(typeLabel));
+}
+
+function typeLabel(type: string): string {
+  switch (type) {
+    case 'main_frame':
+      return t('typePage');
+    case 'sub_frame':
+      return t('typeFrame');
+    case 'script':
+      return t('typeScript');
+    case 'image':
+    case 'imageset':
+      return t('typeImage');
+    case 'xmlhttprequest':
+      return t('typeXhr');
+    case 'stylesheet':
+      return t('typeStylesheet');
+    case 'font':
+      return t('typeFont');
+    case 'media':
+      return t('typeMedia');
+    case 'websocket':
+      return t('typeWebsocket');
+    case 'ping':
+    case 'beacon':
+      return t('typeBeacon');
+    default:
+      return type; // a browser-specific type name, shown as the browser gives it
+  }
+}
+
+export function requestsLabel(count: number, errors: number): string {
+  const base = count === 1 ? t('requestsOne') : t('requestsMany', formatNumber(count));
+  return errors > 0 ? `${base} ${t('requestsFailed', formatNumber(errors))}` : base;
+}
+
+export function partyLabel(party: Endpoint['party']): string {
+  return party === 'first' ? t('partyFirst') : t('partyThird');
+}
+
+export const PHONE_LOGIN_TAG = 'phone-login';
+
+export function isPhoneLogin(e: Pick<Endpoint, 'tags'>): boolean {
+  return e.tags.includes(PHONE_LOGIN_TAG);
+}

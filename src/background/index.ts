@@ -1,3 +1,4 @@
+import { scriptStartMs } from './startup-clock.ts';
 import type { WebNavigation, WebRequest } from 'webextension-polyfill';
 import type { Classifier } from '../engine/classifier.ts';
 import { hostOfUrl } from '../engine/host.ts';
@@ -10,6 +11,7 @@ import { browser, localArea, sessionArea, toolbarBadge } from './browser-api.ts'
 import { firefoxResolver } from './firefox-dns.ts';
 import { HostIpCache } from './host-ip-cache.ts';
 import { handleMessage } from './messages.ts';
+import { browserNotificationSink, Notifier } from './notifier.ts';
 import type { PageView } from './page-view.ts';
 import { RequestWatcher, type RequestEvent } from './request-watcher.ts';
 import { SessionMirror } from './session-mirror.ts';
@@ -25,6 +27,7 @@ import { UnattributedLog } from './unattributed-log.ts';
 // in the order the browser sent them.
 
 const data = loadBundledEngineData();
+const dataLoadedMs = performance.now();
 let settings: Settings = DEFAULT_SETTINGS;
 let classifier: Classifier = createClassifier(data, classifierOptions(settings));
 
@@ -39,6 +42,7 @@ const mirror = new SessionMirror<TabState>(sessionArea, 'tab:', (key) => tracker
 const siteLog = new SiteLogStore(localArea, () => ({ ...DEFAULT_LOG_LIMITS, retentionDays: settings.logRetentionDays }));
 const badges = new BadgeScheduler(toolbarBadge, (tabId) => badgeFor(tracker.tab(tabId)?.current));
 const unattributed = new UnattributedLog();
+const notifier = new Notifier(browserNotificationSink(browser), localArea, (key, subs) => browser.i18n.getMessage(key, subs));
 
 function isShown(tabId: number, view: PageView): boolean {
   const state = tracker.tab(tabId);
@@ -58,7 +62,11 @@ const watcher = new RequestWatcher({
   onChange({ tabId, view }, isNewEndpoint) {
     mirror.changed(String(tabId));
     if (!isShown(tabId, view)) return; // a navigation not yet committed, a prerender
-    if (isNewEndpoint && tracker.tab(tabId)?.current === view) badges.request(tabId);
+    if (isNewEndpoint && tracker.tab(tabId)?.current === view) {
+      badges.request(tabId);
+      const endpoint = view.endpoints[view.endpoints.length - 1];
+      if (endpoint) void notifier.onNewEndpoint(tabId, view, endpoint, settings, { isPrivate: privateTabs.has(tabId) });
+    }
     logVisit(tabId, view);
   },
   onUnattributed: (origin, event) => unattributed.add(origin, event.url, event.time),
@@ -83,9 +91,11 @@ function applySettings(raw: unknown): void {
   }
 }
 
+let storageReadMs = 0;
 const ready: Promise<void> = (async () => {
   try {
     const [stored, saved, tabs] = await Promise.all([browser.storage.local.get('settings'), mirror.load(), browser.tabs.query({})]);
+    storageReadMs = performance.now();
     applySettings(stored['settings']);
     const open = new Set<number>();
     for (const tab of tabs) {
@@ -103,13 +113,38 @@ const ready: Promise<void> = (async () => {
   }
 })();
 
-let queue: Promise<void> = ready;
-/** Runs `task` after `ready` and after every event before it; an error in one never stops the next. */
+let isReady = false;
+void ready.then(() => (isReady = true));
+/** The tail of asynchronous work still running, if any (Firefox's DNS look-ups, badge writes). */
+let pending: Promise<void> | null = null;
+
+/**
+ * Runs `task` after `ready` and after every event before it, in order; an
+ * error in one never stops the next. Once ready and with nothing pending (the
+ * usual case in Chrome, where handling a request is synchronous) it runs at
+ * once: no promise per request.
+ */
 function enqueue(task: () => unknown): void {
-  queue = queue.then(task).then(
+  if (isReady && pending === null) {
+    try {
+      const result = task();
+      if (result instanceof Promise) pending = settle(result);
+    } catch (error) {
+      console.error('Carrier Watch:', error);
+    }
+    return;
+  }
+  pending = settle((pending ?? ready).then(task));
+}
+
+function settle(work: Promise<unknown>): Promise<void> {
+  const tail: Promise<void> = work.then(
     () => undefined,
     (error: unknown) => console.error('Carrier Watch:', error),
-  );
+  ).then(() => {
+    if (pending === tail) pending = null;
+  });
+  return tail;
 }
 
 // ---- webRequest: every http(s) and ws(s) request ----
@@ -117,7 +152,6 @@ function enqueue(task: () => unknown): void {
 type AnyRequestDetails =
   | WebRequest.OnBeforeRedirectDetailsType
   | WebRequest.OnResponseStartedDetailsType
-  | WebRequest.OnCompletedDetailsType
   | WebRequest.OnErrorOccurredDetailsType;
 
 /** Fields one browser has and the other lacks (Chrome: documentId…, Firefox: documentUrl…). */
@@ -154,10 +188,12 @@ function onRequest(kind: RequestEvent['kind'], details: AnyRequestDetails): void
   });
 }
 
+// One event per request hop: onResponseStarted fires for every response,
+// cache hits included, so onCompleted would only double the work (each event
+// is a message to this worker while the page loads).
 const filter: WebRequest.RequestFilter = { urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'] };
 browser.webRequest.onBeforeRedirect.addListener((d) => onRequest('redirect', d), filter);
 browser.webRequest.onResponseStarted.addListener((d) => onRequest('response', d), filter);
-browser.webRequest.onCompleted.addListener((d) => onRequest('completed', d), filter);
 browser.webRequest.onErrorOccurred.addListener((d) => onRequest('error', d), filter);
 
 // ---- webNavigation: when a page view starts ----
@@ -188,6 +224,8 @@ browser.webNavigation.onCommitted.addListener((details) => {
     view.allowlisted = host.ok && classifier.isAllowlisted(host.host);
     badges.forget(d.tabId);
     logVisit(d.tabId, view);
+    // A navigation's own contacts (redirect hops, the page itself) arrive before its commit.
+    if (view.endpoints.length > 0) void notifier.onPageShown(d.tabId, view, settings, { isPrivate: privateTabs.has(d.tabId) });
     return badges.flush(d.tabId);
   });
 });
@@ -241,6 +279,6 @@ void ready.then(() => {
   // benchmark read the cold start: a worker's performance.now() counts from the worker's start.
   Object.assign(globalThis, {
     __carrierWatchReady: true,
-    __carrierWatchStartup: { readyMs: performance.now(), tabsRestored: tracker.size },
+    __carrierWatchStartup: { scriptStartMs, dataLoadedMs, storageReadMs, readyMs: performance.now(), tabsRestored: tracker.size },
   });
 });

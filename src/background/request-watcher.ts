@@ -7,9 +7,11 @@ import type { Attribution, TabTracker } from './tab-tracker.ts';
 
 // Turns webRequest events into contacts on page views. Each request hop is
 // counted once, at the first event that knows how it ended: a redirect, the
-// response starting, or an error (a blocked or failed request is still an
-// attempted contact). The browser wiring converts the browsers' details into
-// RequestEvent; everything here runs unchanged in Node tests.
+// response starting (cache hits included), or an error (a blocked or failed
+// request is still an attempted contact). The browser wiring converts the
+// browsers' details into RequestEvent; everything here runs unchanged in Node
+// tests. Without a DNS resolver (Chrome) it works synchronously: no promise
+// per request on the hot path.
 
 export interface RequestEvent {
   kind: 'redirect' | 'response' | 'completed' | 'error';
@@ -46,49 +48,52 @@ export interface WatcherDeps {
   onUnattributed?: (origin: string, event: RequestEvent) => void;
 }
 
-const MAX_OPEN_REQUESTS = 5000;
+/** Hops remembered to tell a later event of the same hop (an error after the response) from a new one. */
+const REMEMBERED_HOPS = 1000;
 
 export class RequestWatcher {
-  /** Hops already counted: `${requestId} ${url}`, dropped when the request ends. */
+  /** Hops already counted: `${requestId} ${url}`, the most recent ones. */
   private readonly counted = new Map<string, true>();
   /** Frame URLs by `${tabId}:${frameId}`, learned from main_frame and sub_frame requests (Chrome gives no documentUrl). */
   private readonly frameUrls = new Map<string, string>();
 
   constructor(private readonly deps: WatcherDeps) {}
 
-  async handle(event: RequestEvent): Promise<void> {
+  handle(event: RequestEvent): void | Promise<void> {
     const host = hostOfUrl(event.url);
     if (!host.ok) return; // data:, blob: and the like: no network destination
     const key = `${event.requestId} ${event.url}`;
-    const ended = event.kind === 'completed' || event.kind === 'error' || event.kind === 'redirect';
     const alreadyCounted = this.counted.has(key);
-    if (ended) this.counted.delete(key);
-    else this.remember(key);
+    if (event.kind === 'redirect') this.counted.delete(key); // the same URL may come back later in the chain
+    else if (!alreadyCounted) this.remember(key);
     if (event.ip) this.deps.ipCache.set(host.host, event.ip);
     if (alreadyCounted) return;
     if (event.type === 'sub_frame' || event.type === 'main_frame') this.frameUrls.set(`${event.tabId}:${event.frameId}`, event.url);
+    const resolver = this.deps.resolver;
+    if (!resolver) return this.record(event, host.host, { ip: event.ip ?? this.deps.ipCache.get(host.host) ?? null, cname: null });
+    return this.resolve(resolver, host.host, event).then((address) => this.record(event, host.host, address));
+  }
 
-    const { ip, cname } = await this.addressOf(host.host, event);
+  private record(event: RequestEvent, hostName: string, { ip, cname }: { ip: string | null; cname: string | null }): void {
     const targets = this.attribute(event);
+    const classification = this.deps.classifier().classify({ host: hostName, ip, cname });
     if (targets.length === 0) {
-      const origin = this.initiatorOrigin(event);
-      const verdict = this.deps.classifier().classify({ host: host.host, ip, cname });
-      if (verdict.flagged) this.deps.onUnattributed?.(origin ?? 'unknown', event);
+      if (classification.flagged) this.deps.onUnattributed?.(this.initiatorOrigin(event) ?? 'unknown', event);
       return;
     }
     for (const target of targets) {
       const view = target.view;
       view.requests++;
-      const pageHost = view.url ? hostOfUrl(view.url) : undefined;
-      const classification = this.deps.classifier().classify({ host: host.host, ip, cname });
-      if (!classification.flagged || classification.host === null) {
+      if (!classification.flagged) {
         this.deps.onChange(target, false);
         continue;
       }
-      const party = pageHost?.ok ? partyOf(host.host, pageHost.host) : 'third';
+      // Only flagged requests pay for parsing the page URL.
+      const pageHost = view.url ? hostOfUrl(view.url) : undefined;
+      const party = pageHost?.ok ? partyOf(hostName, pageHost.host) : 'third';
       const isNew = recordContact(view, {
         classification,
-        host: host.host,
+        host: hostName,
         ip,
         type: event.type,
         failed: event.kind === 'error',
@@ -109,26 +114,19 @@ export class RequestWatcher {
 
   private remember(key: string): void {
     this.counted.set(key, true);
-    // Requests that never end (a hung long-poll) must not grow this forever.
-    if (this.counted.size > MAX_OPEN_REQUESTS) this.counted.delete(this.counted.keys().next().value!);
+    if (this.counted.size > REMEMBERED_HOPS) this.counted.delete(this.counted.keys().next().value!);
   }
 
   /**
-   * The server IP: as reported, else the one last seen for the host (a cached
-   * response in Firefox, a failed request), else DNS where the browser lets
-   * us ask (Firefox). The CNAME comes from DNS too, where there is one.
+   * With DNS (Firefox): the server IP as reported, else what DNS says now (a
+   * response from the disk cache has none), else the one last seen for the
+   * host; and the host's CNAME target. Without DNS, handle() takes the
+   * reported or last-seen IP directly.
    */
-  private async addressOf(host: string, event: RequestEvent): Promise<{ ip: string | null; cname: string | null }> {
-    let ip = event.ip;
-    let cname: string | null = null;
-    const resolver = this.deps.resolver;
-    if (resolver) {
-      const answer = await resolver.resolve(host).catch(() => null);
-      cname = answer?.canonicalName ?? null;
-      if (ip === null && answer && answer.addresses[0] !== undefined) ip = answer.addresses[0];
-    }
-    if (ip === null) ip = this.deps.ipCache.get(host) ?? null;
-    return { ip, cname };
+  private async resolve(resolver: HostResolver, host: string, event: RequestEvent): Promise<{ ip: string | null; cname: string | null }> {
+    const answer = await resolver.resolve(host).catch(() => null);
+    const ip = event.ip ?? answer?.addresses[0] ?? this.deps.ipCache.get(host) ?? null;
+    return { ip, cname: answer?.canonicalName ?? null };
   }
 
   private attribute(event: RequestEvent): Attribution[] {

@@ -3,8 +3,8 @@ import { getDomain } from 'tldts';
 import { Classifier } from '../src/engine/classifier.ts';
 import { parseFlaggedList } from '../src/engine/flagged-list.ts';
 import { bigIntToWords, formatIPv4, formatIPv6 } from '../src/engine/ip-address.ts';
-import { IpTable, type SerializedIpTable } from '../src/engine/ip-table.ts';
-import { GENERATED_DIR, readIpTableJson, readListFiles } from '../src/data/node.ts';
+import { IpTable } from '../src/engine/ip-table.ts';
+import { GENERATED_DIR, IP_TABLE_FILE, readIpTable, readListFiles } from '../src/data/node.ts';
 import { measure, measureOnce, p99PerCall, type Figure } from './measure.ts';
 import { NaiveLookup, naiveDomainMatch } from './naive-baseline.ts';
 
@@ -31,10 +31,10 @@ export interface EngineFigures {
 }
 
 export function runEngineBench(): EngineFigures {
-  const tableText = readIpTableJson();
+  const tableFile = readIpTable();
   const listFiles = readListFiles();
   const list = parseFlaggedList(listFiles);
-  const table = IpTable.decode(JSON.parse(tableText) as SerializedIpTable);
+  const table = IpTable.decode(tableFile);
   const classifier = new Classifier(list, table, { minConfidence: 'low' });
   const naive = new NaiveLookup(table);
 
@@ -88,10 +88,10 @@ export function runEngineBench(): EngineFigures {
       row('domain match', hosts, (h) => classifier.matchDomain(h), (h) => naiveDomainMatch(list.domains, h), 200),
       row('full classify (URL + IP + page, PSL)', requests, (r) => classifier.classify(r), naiveClassify),
     ],
-    load: measureOnce('load', () => IpTable.decode(JSON.parse(tableText) as SerializedIpTable)),
+    load: measureOnce('load', () => IpTable.decode(tableFile)),
     naiveLoad: measureOnce('naive load', () => new NaiveLookup(table), 5),
-    engineReady: measureOnce('ready', () => new Classifier(parseFlaggedList(listFiles), IpTable.decode(JSON.parse(tableText) as SerializedIpTable))),
-    tableBytes: statSync(`${GENERATED_DIR}ip-table.json`).size,
+    engineReady: measureOnce('ready', () => new Classifier(parseFlaggedList(listFiles), IpTable.decode(tableFile))),
+    tableBytes: statSync(`${GENERATED_DIR}${IP_TABLE_FILE}`).size,
     typedArrayBytes: table.v4Count * 10 + table.v6Count * 34 + table.asnByIndex.length * 4,
     v4Ranges: table.v4Count,
     v6Ranges: table.v6Count,

@@ -42,7 +42,7 @@ console.log(`${'operation'.padEnd(46)}${'median'.padEnd(11)}${'p99/call'.padEnd(
 for (const r of engine.rows) {
   console.log(`${r.label.padEnd(46)}${ns(r.engine.medianNs).padEnd(11)}${ns(r.engineP99PerCallNs).padEnd(11)}${ns(r.naive.medianNs).padEnd(14)}${(r.naive.medianNs / r.engine.medianNs).toFixed(1)}×`);
 }
-console.log(`${'table load (JSON.parse + decode)'.padEnd(46)}${ns(engine.load.medianNs).padEnd(11)}${ns(engine.load.p99Ns).padEnd(11)}${ns(engine.naiveLoad.medianNs).padEnd(14)}${(engine.naiveLoad.medianNs / engine.load.medianNs).toFixed(1)}×`);
+console.log(`${'table load (view + validate)'.padEnd(46)}${ns(engine.load.medianNs).padEnd(11)}${ns(engine.load.p99Ns).padEnd(11)}${ns(engine.naiveLoad.medianNs).padEnd(14)}${(engine.naiveLoad.medianNs / engine.load.medianNs).toFixed(1)}×`);
 console.log(`${'engine ready (list parse + table load)'.padEnd(46)}${ns(engine.engineReady.medianNs)}`);
 console.log(`table: ${engine.tableBytes} bytes on disk, ${engine.typedArrayBytes} bytes in typed arrays`);
 const v4 = engine.rows[0]!;
@@ -61,7 +61,7 @@ if (!engineOnly) {
   console.log(`service worker cold start, 50 tabs restored    median ${ms(median(browser.coldStart50TabsMs))}  (${browser.tabsRestored} tabs)`);
   console.log(`500-request page load, without extension       median ${ms(median(browser.loadWithoutMs))}`);
   console.log(`500-request page load, with extension          median ${ms(median(browser.loadWithMs))}   ratio ${ratio.toFixed(3)}`);
-  console.log(`  phases (empty, median): script loaded ${ms(browser.coldStartPhases.scriptMs)}, data decoded ${ms(browser.coldStartPhases.dataMs)}, storage read ${ms(browser.coldStartPhases.storageMs)}, restored ${ms(browser.coldStartPhases.restoreMs)}`);
+  console.log(`  phases (empty, median): script running at ${ms(browser.coldStartPhases.scriptMs)}, data in after +${ms(browser.coldStartPhases.dataMs)}, data and storage both in after +${ms(browser.coldStartPhases.storageMs)} (read in parallel), restored +${ms(browser.coldStartPhases.restoreMs)}`);
   console.log(`worker heap when idle after start              ${(browser.idleHeapBytes / 2 ** 20).toFixed(1)} MB`);
   console.log(`page's last response → final badge             median ${ms(median(browser.badgeAfterLastResponseMs))} (negative: final before the page finished)`);
   console.log(`final count knowable → badge shows it          median ${ms(median(browser.badgeLagMs))}, p95 ${ms(p95(browser.badgeLagMs))}`);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseFlaggedList } from '../src/engine/flagged-list.ts';
-import { IpTable, type SerializedIpTable } from '../src/engine/ip-table.ts';
+import { IpTable } from '../src/engine/ip-table.ts';
 import { dataDateOf, type IpTableMeta } from './lib/build-ip-data.ts';
 import { checkShrink } from './lib/data-guards.ts';
 import { paintRanges, V4_OPS, V6_OPS, type Interval } from './lib/paint-ranges.ts';
@@ -35,8 +35,7 @@ function run(args: string[], { flagged = fixture('flagged'), pkg = fixture('pkg'
 }
 
 function readOutput(dir: string): { table: IpTable; meta: IpTableMeta } {
-  const serialized = JSON.parse(readFileSync(join(dir, 'ip-table.json'), 'utf8')) as SerializedIpTable;
-  return { table: IpTable.decode(serialized), meta: JSON.parse(readFileSync(join(dir, 'ip-table-meta.json'), 'utf8')) as IpTableMeta };
+  return { table: IpTable.decode(readFileSync(join(dir, 'ip-table.bin'))), meta: JSON.parse(readFileSync(join(dir, 'ip-table-meta.json'), 'utf8')) as IpTableMeta };
 }
 
 const v4 = (text: string): bigint => BigInt(text.split('.').reduce((a, o) => a * 256 + Number(o), 0));
@@ -169,7 +168,7 @@ describe('build-data on the fixtures', () => {
     const b = tempDir();
     expect(run(['--out', a]).code).toBe(0);
     expect(run(['--out', b]).code).toBe(0);
-    for (const file of ['ip-table.json', 'ip-table-meta.json']) expect(readFileSync(join(a, file), 'utf8')).toBe(readFileSync(join(b, file), 'utf8'));
+    for (const file of ['ip-table.bin', 'ip-table-meta.json']) expect(readFileSync(join(a, file)).equals(readFileSync(join(b, file))), file).toBe(true);
   });
 
   it('lets extra prefixes carve out and re-flag package space', () => {
@@ -209,8 +208,8 @@ describe('build-data on the fixtures', () => {
     expect(stale.code).toBe(1);
     expect(stale.err).toMatch(/not reproducible[\s\S]*ip-table-meta\.json differs from a fresh build/);
 
-    rmSync(join(out, 'ip-table.json'));
-    expect(run(['--out', out, '--check']).err).toMatch(/ip-table\.json is missing/);
+    rmSync(join(out, 'ip-table.bin'));
+    expect(run(['--out', out, '--check']).err).toMatch(/ip-table\.bin is missing/);
   });
 });
 
@@ -236,13 +235,13 @@ describe('build-data guards (nothing is written when one fires)', () => {
     meta.totals.v4Ranges = 5; // committed 5, new 4: -20%
     const committedMeta = `${JSON.stringify(meta, null, 2)}\n`;
     writeFileSync(metaPath, committedMeta);
-    const tableBefore = readFileSync(join(out, 'ip-table.json'), 'utf8');
+    const tableBefore = readFileSync(join(out, 'ip-table.bin'));
 
     const refused = run(['--out', out]);
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/shrink by more than 10%: IPv4 ranges 5 -> 4 \(-20\.0%\)/);
     expect(readFileSync(metaPath, 'utf8')).toBe(committedMeta);
-    expect(readFileSync(join(out, 'ip-table.json'), 'utf8')).toBe(tableBefore);
+    expect(readFileSync(join(out, 'ip-table.bin')).equals(tableBefore)).toBe(true);
 
     expect(run(['--out', out, '--allow-shrink']).code).toBe(0);
     expect(readOutput(out).meta.totals.v4Ranges).toBe(4);
@@ -343,6 +342,6 @@ describe('the committed table (src/data/generated)', () => {
   it('finds well-known operator addresses', () => {
     expect(table.lookupV4(Number(v4('202.97.0.1')))).toBe(4134); // CHINANET backbone
     expect(table.lookupV4(Number(v4('8.8.8.8')))).toBe(0);
-    expect(existsSync(join(generated, 'ip-table.json'))).toBe(true);
+    expect(existsSync(join(generated, 'ip-table.bin'))).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FlaggedListError, parseFlaggedList, type FlaggedListFiles } from '../../src/engine/flagged-list.ts';
-import { encodeIpTable, type RangeInput, type SerializedIpTable } from '../../src/engine/ip-table.ts';
+import { encodeIpTable, type RangeInput } from '../../src/engine/ip-table.ts';
 import type { AsnEntry, Confidence, OperatorId } from '../../src/engine/types.ts';
 import { checkHighConfidenceHaveRanges, type TableTotals } from './data-guards.ts';
 import { paintRanges, V4_OPS, V6_OPS, type Interval, type Segment } from './paint-ranges.ts';
@@ -46,10 +46,9 @@ export interface IpTableMeta {
 }
 
 export interface BuildOutput {
-  table: SerializedIpTable;
+  /** The exact bytes to write: the binary table (see src/engine/ip-table.ts) and pretty JSON for the meta. */
+  table: Uint8Array;
   meta: IpTableMeta;
-  /** The exact bytes to write: compact JSON for the table, pretty JSON for the meta. */
-  tableJson: string;
   metaJson: string;
 }
 
@@ -110,7 +109,7 @@ export function buildIpData(inputs: BuildInputs): BuildOutput {
   const table = encodeIpTable(v4Segments.map(toRangeInput), v6Segments.map(toRangeInput));
   const orgs = new Map([...v6.orgs, ...v4.orgs]);
   const meta = buildMeta({ version, entries, v4Segments, v6Segments, orgs, extraInputs, asnsTsv: inputs.flagged.asnsTsv });
-  return { table, meta, tableJson: `${JSON.stringify(table)}\n`, metaJson: `${JSON.stringify(meta, null, 2)}\n` };
+  return { table, meta, metaJson: `${JSON.stringify(meta, null, 2)}\n` };
 }
 
 function readVersion(file: TextFile): { version: string; dataDate: string } {

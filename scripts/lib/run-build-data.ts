@@ -13,12 +13,12 @@ import type { TextFile } from './read-ranges.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const TABLE_FILE = 'ip-table.json';
+export const TABLE_FILE = 'ip-table.bin';
 export const META_FILE = 'ip-table-meta.json';
 
 export const USAGE = `Usage: tsx scripts/build-data.ts [options]
 
-Builds src/data/generated/ip-table.json and ip-table-meta.json from the pinned
+Builds src/data/generated/ip-table.bin and ip-table-meta.json from the pinned
 @ip-location-db/asn package, filtered to the ASNs in data/flagged/asns.tsv.
 
   --extra FILE     a "prefix<TAB>asn" file that overrides the package for the
@@ -128,7 +128,7 @@ export function runBuildData(argv: readonly string[], io: CliIo = console): numb
 
   mkdirSync(options.out, { recursive: true });
   // Write both beside their targets, then rename: a crash never leaves half a file.
-  writeFileSync(`${tablePath}.tmp`, output.tableJson);
+  writeFileSync(`${tablePath}.tmp`, output.table);
   writeFileSync(`${metaPath}.tmp`, output.metaJson);
   renameSync(`${tablePath}.tmp`, tablePath);
   renameSync(`${metaPath}.tmp`, metaPath);
@@ -181,12 +181,12 @@ function readInputs(options: CliOptions): BuildInputs {
 function checkCommitted(output: BuildOutput, tablePath: string, metaPath: string, io: CliIo): number {
   const differing: string[] = [];
   for (const [path, expected] of [
-    [tablePath, output.tableJson],
-    [metaPath, output.metaJson],
+    [tablePath, Buffer.from(output.table)],
+    [metaPath, Buffer.from(output.metaJson, 'utf8')],
   ] as const) {
-    const committed = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+    const committed = existsSync(path) ? readFileSync(path) : undefined;
     if (committed === undefined) differing.push(`${display(path)} is missing`);
-    else if (committed !== expected) differing.push(`${display(path)} differs from a fresh build`);
+    else if (!committed.equals(expected)) differing.push(`${display(path)} differs from a fresh build`);
   }
   if (differing.length === 0) {
     io.log(`build-data --check: the committed table matches a fresh build (${output.meta.totals.v4Ranges} IPv4 and ${output.meta.totals.v6Ranges} IPv6 ranges)`);

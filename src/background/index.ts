@@ -4,8 +4,10 @@ import type { Classifier } from '../engine/classifier.ts';
 import { hostOfUrl } from '../engine/host.ts';
 import { siteOf } from '../engine/party.ts';
 import { classifierOptions, DEFAULT_SETTINGS, parseSettings, type Settings } from '../engine/settings.ts';
-import { createClassifier } from '../data/engine-data.ts';
-import { loadBundledEngineData } from '../data/bundled.ts';
+import { IpTable } from '../engine/ip-table.ts';
+import type { FlaggedList } from '../engine/types.ts';
+import { createClassifier, type EngineData } from '../data/engine-data.ts';
+import { loadBundledList, loadBundledTable } from '../data/bundled.ts';
 import { BadgeScheduler, badgeFor } from './badge.ts';
 import { browser, localArea, sessionArea, toolbarBadge } from './browser-api.ts';
 import { firefoxResolver } from './firefox-dns.ts';
@@ -26,8 +28,32 @@ import { UnattributedLog } from './unattributed-log.ts';
 // loaded, settings read, tab state restored) and then runs through one queue,
 // in the order the browser sent them.
 
-const data = loadBundledEngineData();
-const dataLoadedMs = performance.now();
+const EMPTY_LIST: FlaggedList = { operators: [], asns: [], domains: [] };
+/** Until the bundled data is in (and if part of it cannot be read): nothing flagged by that part. */
+let data: EngineData = { list: EMPTY_LIST, table: IpTable.fromRanges([], []) };
+/** Why the bundled data could not be read, for the popup; null when it was. */
+let dataError: string | null = null;
+let dataLoadedMs = 0;
+
+async function loadData(): Promise<void> {
+  const problems: string[] = [];
+  let list = EMPTY_LIST;
+  try {
+    list = loadBundledList();
+  } catch (error) {
+    problems.push(`flagged list: ${String(error)}`);
+  }
+  let table = data.table;
+  try {
+    table = await loadBundledTable();
+  } catch (error) {
+    problems.push(`IP table: ${String(error)}`);
+  }
+  data = { list, table };
+  dataError = problems.length > 0 ? problems.join('; ') : null;
+  if (dataError) console.error('Carrier Watch: bundled data unreadable, flagging with what could be read:', dataError);
+  dataLoadedMs = performance.now();
+}
 let settings: Settings = DEFAULT_SETTINGS;
 let classifier: Classifier = createClassifier(data, classifierOptions(settings));
 
@@ -94,8 +120,12 @@ function applySettings(raw: unknown): void {
 let storageReadMs = 0;
 const ready: Promise<void> = (async () => {
   try {
-    const [stored, saved, tabs] = await Promise.all([browser.storage.local.get('settings'), mirror.load(), browser.tabs.query({})]);
-    storageReadMs = performance.now();
+    const [stored, saved, tabs] = await Promise.all([
+      browser.storage.local.get('settings'),
+      mirror.load(),
+      browser.tabs.query({}),
+      loadData(),
+    ]).then((results) => ((storageReadMs = performance.now()), results));
     applySettings(stored['settings']);
     const open = new Set<number>();
     for (const tab of tabs) {
@@ -271,7 +301,7 @@ browser.storage.onChanged.addListener((changes, area) => {
 });
 
 browser.runtime.onMessage.addListener((message: unknown) =>
-  handleMessage(message, { ready, tracker, siteLog, mirror, unattributed, settings: () => settings }),
+  handleMessage(message, { ready, tracker, siteLog, mirror, unattributed, settings: () => settings, dataError: () => dataError }),
 );
 
 void ready.then(() => {

@@ -27,7 +27,7 @@ function context() {
   const siteLog = new SiteLogStore(area, () => DEFAULT_LOG_LIMITS, 0);
   const tracker = new TabTracker(() => '');
   const mirror = new SessionMirror<TabState>({ get: async () => ({}), set: async () => undefined, remove: async () => undefined }, 'tab:', () => undefined);
-  return { area, siteLog, ctx: { ready: Promise.resolve(), tracker, siteLog, mirror, unattributed: new UnattributedLog(), settings: () => DEFAULT_SETTINGS } };
+  return { area, siteLog, ctx: { ready: Promise.resolve(), tracker, siteLog, mirror, unattributed: new UnattributedLog(), settings: () => DEFAULT_SETTINGS, dataError: (): string | null => null } };
 }
 
 describe('clear-site-log', () => {
@@ -48,5 +48,13 @@ describe('clear-site-log', () => {
     const { ctx } = context();
     expect(handleMessage({ type: 'clear-site-log', site: 42 }, ctx)).toBeUndefined();
     expect(handleMessage({ type: 'clear-site-log', site: '' }, ctx)).toBeUndefined();
+  });
+});
+
+describe('get-tab', () => {
+  it('says when part of the bundled data could not be read', async () => {
+    const { ctx } = context();
+    const reply = await handleMessage({ type: 'get-tab', tabId: 1 }, { ...ctx, dataError: () => 'IP table: bad magic' });
+    expect(reply).toMatchObject({ tab: null, dataError: 'IP table: bad magic' });
   });
 });

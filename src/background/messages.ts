@@ -24,6 +24,8 @@ export interface TabReply {
   tab: TabState | null;
   /** A storage write failed (quota?): what is shown is kept in memory only. */
   storageError: string | null;
+  /** Part of the bundled data (list or IP table) could not be read: flagging uses the rest. */
+  dataError?: string | null;
 }
 
 interface Context {
@@ -33,6 +35,7 @@ interface Context {
   mirror: SessionMirror<TabState>;
   unattributed: UnattributedLog;
   settings: () => Settings;
+  dataError: () => string | null;
 }
 
 function isRequest(message: unknown): message is Request {
@@ -51,6 +54,7 @@ export function handleMessage(message: unknown, context: Context): Promise<unkno
       return ready.then((): TabReply => ({
         tab: tracker.tab(message.tabId) ?? null,
         storageError: siteLog.lastError ?? mirror.lastError,
+        dataError: context.dataError(),
       }));
     case 'get-site-log':
       if (typeof message.site !== 'string') return undefined;

@@ -1,15 +1,23 @@
 import operatorsJson from '../../data/flagged/operators.json?raw';
 import asnsTsv from '../../data/flagged/asns.tsv?raw';
 import domainsTsv from '../../data/flagged/domains.tsv?raw';
-import type { SerializedIpTable } from '../engine/ip-table.ts';
-import ipTable from './generated/ip-table.json';
-import { loadEngineData, type EngineData } from './engine-data.ts';
+import { parseFlaggedList } from '../engine/flagged-list.ts';
+import { IpTable } from '../engine/ip-table.ts';
+import type { FlaggedList } from '../engine/types.ts';
+import ipTableUrl from './generated/ip-table.bin?url';
 
-// The extension's copy of the data: the curated list's files are bundled as
-// text and parsed at start (well under a millisecond for a few hundred rows,
-// and it keeps one parser with one set of error messages), the IP table as
-// the JSON the pipeline wrote.
+// The extension's copy of the data. The curated list's files are bundled as
+// text and parsed at start (a few milliseconds for a few hundred rows, and
+// it keeps one parser with one set of error messages). The IP table is a
+// file of the package, fetched from the extension itself (no network) and
+// viewed in place. Each can fail on its own, so the other still works.
 
-export function loadBundledEngineData(): EngineData {
-  return loadEngineData({ operatorsJson, asnsTsv, domainsTsv }, ipTable as SerializedIpTable);
+export function loadBundledList(): FlaggedList {
+  return parseFlaggedList({ operatorsJson, asnsTsv, domainsTsv });
+}
+
+export async function loadBundledTable(): Promise<IpTable> {
+  const response = await fetch(ipTableUrl);
+  if (!response.ok) throw new Error(`could not read the bundled IP table (${response.status})`);
+  return IpTable.decode(await response.arrayBuffer());
 }

@@ -1,6 +1,6 @@
 import { Classifier, type ClassifierOptions } from '../engine/classifier.ts';
 import { parseFlaggedList } from '../engine/flagged-list.ts';
-import { IpTable, type SerializedIpTable } from '../engine/ip-table.ts';
+import { IpTable } from '../engine/ip-table.ts';
 import type { FlaggedList } from '../engine/types.ts';
 
 // What the engine needs, however it was read: the curated list's files as
@@ -20,7 +20,7 @@ export interface EngineData {
 }
 
 /** Parses both; throws FlaggedListError / IpTableError with a message that says what is wrong. */
-export function loadEngineData(files: ListFiles, table: SerializedIpTable): EngineData {
+export function loadEngineData(files: ListFiles, table: ArrayBuffer | Uint8Array): EngineData {
   return { list: parseFlaggedList(files), table: IpTable.decode(table) };
 }
 

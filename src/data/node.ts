@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { SerializedIpTable } from '../engine/ip-table.ts';
 import { loadEngineData, type EngineData, type ListFiles } from './engine-data.ts';
 
 // Node-side loader for the CLI, the tests and the benchmarks: the same files
@@ -20,10 +19,12 @@ export function readListFiles(dir = LIST_DIR): ListFiles {
   };
 }
 
-export function readIpTableJson(dir = GENERATED_DIR): string {
-  return readFileSync(`${dir}ip-table.json`, 'utf8');
+export const IP_TABLE_FILE = 'ip-table.bin';
+
+export function readIpTable(dir = GENERATED_DIR): Uint8Array {
+  return readFileSync(`${dir}${IP_TABLE_FILE}`);
 }
 
 export function loadEngineDataFromDisk(): EngineData {
-  return loadEngineData(readListFiles(), JSON.parse(readIpTableJson()) as SerializedIpTable);
+  return loadEngineData(readListFiles(), readIpTable());
 }

@@ -97,23 +97,38 @@ describe('IpTable', () => {
     }
   });
 
-  it('round-trips through its serialized form', () => {
+  it('round-trips through its file form, aligned or not', () => {
     const ranges = randomRanges(32, 200, 3);
-    const again = IpTable.decode(JSON.parse(JSON.stringify(encodeIpTable(ranges, []))));
-    expect([...again.ranges(4)]).toEqual(ranges);
+    const v6 = randomRanges(128, 50, 5);
+    const file = encodeIpTable(ranges, v6);
+    expect([...IpTable.decode(file).ranges(4)]).toEqual(ranges);
+    // An unaligned copy (a Node Buffer slice may be) is read through DataView instead.
+    const shifted = new Uint8Array(file.length + 1);
+    shifted.set(file, 1);
+    const unaligned = IpTable.decode(shifted.subarray(1));
+    expect([...unaligned.ranges(4)]).toEqual(ranges);
+    expect([...unaligned.ranges(6)]).toEqual(v6);
   });
 
   it('refuses overlapping ranges', () => {
     expect(() => encodeIpTable([v4(1, 10, 1), v4(10, 20, 2)], [])).toThrow(/overlap/);
   });
 
+  /** A valid file with one u32 or byte changed. */
+  const corrupt = (change: (view: DataView, bytes: Uint8Array) => void): Uint8Array => {
+    const bytes = encodeIpTable([v4(1, 2, 1), v4(5, 6, 1)], []);
+    change(new DataView(bytes.buffer), bytes);
+    return bytes;
+  };
   it.each([
-    ['a wrong format', { format: 2 }],
-    ['bad base64', { format: 1, asns: [1], v4: '%%%', v4Asn: '', v6: '', v6Asn: '' }],
-    ['lengths that disagree', { ...encodeIpTable([v4(1, 2, 1)], []), v4Asn: '' }],
-    ['an ASN index out of range', { ...encodeIpTable([v4(1, 2, 1)], []), asns: [] }],
-    ['ranges out of order', { ...encodeIpTable([v4(1, 2, 1), v4(5, 6, 1)], []), v4: btoa(String.fromCharCode(5, 0, 0, 0, 6, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0)) }],
-  ])('rejects %s with a clear error', (_label, table) => {
-    expect(() => IpTable.decode(table as never)).toThrow(IpTableError);
+    ['a foreign file', new TextEncoder().encode('{"format":1}')],
+    ['a wrong version', corrupt((v) => v.setUint32(4, 9, true))],
+    ['a truncated file', encodeIpTable([v4(1, 2, 1)], []).subarray(0, 30)],
+    ['counts that disagree with the size', corrupt((v) => v.setUint32(12, 3, true))],
+    ['an ASN index out of range', corrupt((v, b) => v.setUint16(b.length - 2, 7, true))],
+    ['an empty range', corrupt((v) => v.setUint32(24, 9, true))], // the first range's start (1) becomes 9, past its end (2)
+    ['ranges out of order', corrupt((v) => v.setUint32(28, 2, true))], // the second start (5) becomes 2, inside the first range
+  ])('rejects %s with a clear error', (_label, file) => {
+    expect(() => IpTable.decode(file)).toThrow(IpTableError);
   });
 });

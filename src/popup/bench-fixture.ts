@@ -48,6 +48,7 @@ export function benchReply(count: number): TabReply {
   const endpoints = benchEndpoints(count);
   return {
     storageError: null,
+    dataError: null,
     tab: {
       tabId: 1,
       private: false,

@@ -60,6 +60,7 @@ function StateNotes({ model }: { model: PopupModel }) {
       )}
       {model.private && <p class="note">{t('statePrivate')}</p>}
       {model.storageError !== null && <p class="note note-warning">{t('stateStorageError', model.storageError)}</p>}
+      {model.dataError !== null && <p class="note note-warning">{t('stateDataError', model.dataError)}</p>}
     </>
   );
 }

@@ -39,6 +39,7 @@ export interface PopupModel {
   groups: EndpointGroup[];
   verdict: string;
   storageError: string | null;
+  dataError: string | null;
 }
 
 const WEB_SCHEMES = new Set(['http:', 'https:']);
@@ -97,6 +98,7 @@ export const LOADING_MODEL: PopupModel = {
   groups: [],
   verdict: '',
   storageError: null,
+  dataError: null,
 };
 
 /**
@@ -104,7 +106,7 @@ export const LOADING_MODEL: PopupModel = {
  * @param reply the background's answer to get-tab.
  */
 export function popupModel(tabUrl: string | null, reply: TabReply): PopupModel {
-  const base = { ...LOADING_MODEL, storageError: reply.storageError };
+  const base = { ...LOADING_MODEL, storageError: reply.storageError, dataError: reply.dataError ?? null };
   if (tabUrl === null) return { ...base, status: 'no-tab' };
   const view = reply.tab?.current ?? null;
   // The tab's URL is the truth about what is on screen: the browser reports no

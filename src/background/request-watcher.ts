@@ -1,4 +1,4 @@
-import type { Classifier } from '../engine/classifier.ts';
+import type { Classification, Classifier } from '../engine/classifier.ts';
 import { hostOfUrl } from '../engine/host.ts';
 import { partyOf } from '../engine/party.ts';
 import type { HostIpCache } from './host-ip-cache.ts';
@@ -48,11 +48,16 @@ export interface WatcherDeps {
   onUnattributed?: (origin: string, event: RequestEvent) => void;
 }
 
+const NOT_FLAGGED: Classification = Object.freeze({
+  flagged: false, operatorId: null, operator: null, asn: null, asName: null, confidence: null,
+  matchedBy: [], tags: [], matches: [], host: null, ip: null, allowlisted: false,
+}) as Classification;
+
 /** Hops remembered to tell a later event of the same hop (an error after the response) from a new one. */
 const REMEMBERED_HOPS = 1000;
 
 export class RequestWatcher {
-  /** Hops already counted: `${requestId} ${url}`, the most recent ones. */
+  /** Requests whose final hop was already counted (by requestId), the most recent ones. */
   private readonly counted = new Map<string, true>();
   /** Frame URLs by `${tabId}:${frameId}`, learned from main_frame and sub_frame requests (Chrome gives no documentUrl). */
   private readonly frameUrls = new Map<string, string>();
@@ -62,10 +67,12 @@ export class RequestWatcher {
   handle(event: RequestEvent): void | Promise<void> {
     const host = hostOfUrl(event.url);
     if (!host.ok) return; // data:, blob: and the like: no network destination
-    const key = `${event.requestId} ${event.url}`;
-    const alreadyCounted = this.counted.has(key);
-    if (event.kind === 'redirect') this.counted.delete(key); // the same URL may come back later in the chain
-    else if (!alreadyCounted) this.remember(key);
+    // A hop ends once: in a redirect (each hop its own event), or in a response
+    // that may still be followed by an error for the same request (aborted
+    // body). Only the latter needs remembering.
+    const key = event.requestId;
+    const alreadyCounted = event.kind !== 'redirect' && this.counted.has(key);
+    if (event.kind !== 'redirect' && !alreadyCounted) this.remember(key);
     if (event.ip) this.deps.ipCache.set(host.host, event.ip);
     if (alreadyCounted) return;
     if (event.type === 'sub_frame' || event.type === 'main_frame') this.frameUrls.set(`${event.tabId}:${event.frameId}`, event.url);
@@ -76,7 +83,9 @@ export class RequestWatcher {
 
   private record(event: RequestEvent, hostName: string, { ip, cname }: { ip: string | null; cname: string | null }): void {
     const targets = this.attribute(event);
-    const classification = this.deps.classifier().classify({ host: hostName, ip, cname });
+    const classifier = this.deps.classifier();
+    // Most requests are not flagged: answer those without building a verdict.
+    const classification = classifier.mightFlag(hostName, ip, cname) ? classifier.classify({ host: hostName, ip, cname }) : NOT_FLAGGED;
     if (targets.length === 0) {
       if (classification.flagged) this.deps.onUnattributed?.(this.initiatorOrigin(event) ?? 'unknown', event);
       return;

@@ -1,8 +1,9 @@
 // Mirrors in-memory per-tab state to storage.session, so a service worker
 // that Chrome stopped after 30 s idle (or Firefox's suspended event page)
-// comes back knowing what every tab contacted. Writes are batched: a changed
-// key is written at most `delayMs` after its last change and at least every
-// `maxDelayMs` while changes keep coming (after Ghostery's AutoSyncingMap).
+// comes back knowing what every tab contacted. Writes are batched: whatever
+// changed is written `delayMs` after the first change since the last write,
+// however many changes follow (a throttle, so a page's flood of requests
+// costs one timer, not one per request).
 
 export interface SessionArea {
   get(keys: null): Promise<Record<string, unknown>>;
@@ -14,7 +15,6 @@ export class SessionMirror<T> {
   private readonly dirty = new Set<string>();
   private readonly removed = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private firstDirtyAt = 0;
   private writing: Promise<void> = Promise.resolve();
   /** The last write error, for the popup and the logs; cleared by a good write. */
   lastError: string | null = null;
@@ -24,7 +24,6 @@ export class SessionMirror<T> {
     private readonly prefix: string,
     private readonly read: (key: string) => T | undefined,
     private readonly delayMs = 100,
-    private readonly maxDelayMs = 1000,
   ) {}
 
   /** Every saved entry under the prefix, by key (without the prefix). */
@@ -37,7 +36,6 @@ export class SessionMirror<T> {
 
   changed(key: string): void {
     this.removed.delete(key);
-    if (this.dirty.size === 0 && this.removed.size === 0) this.firstDirtyAt = Date.now();
     this.dirty.add(key);
     this.schedule();
   }
@@ -77,11 +75,6 @@ export class SessionMirror<T> {
   }
 
   private schedule(): void {
-    if (Date.now() - this.firstDirtyAt >= this.maxDelayMs) {
-      void this.flush();
-      return;
-    }
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.flush(), this.delayMs);
+    if (this.timer === undefined) this.timer = setTimeout(() => void this.flush(), this.delayMs);
   }
 }

@@ -1,6 +1,6 @@
 import { DomainMatcher } from './domain-matcher.ts';
 import { hostOfUrl, normalizeHost } from './host.ts';
-import { parseIp, type IpWords } from './ip-address.ts';
+import { parseIPv4, parseIp, type IpWords } from './ip-address.ts';
 import type { IpTable } from './ip-table.ts';
 import { partyOf, siteOf, type Party } from './party.ts';
 import {
@@ -181,6 +181,27 @@ export class Classifier {
   /** Is this page's site on the user's allowlist? */
   isAllowlisted(pageHost: string): boolean {
     return this.allowlist.size > 0 && (this.allowlist.has(pageHost) || this.allowlist.has(siteOf(pageHost)));
+  }
+
+  /**
+   * Could this request be flagged? False means classify() would say "not
+   * flagged"; true means ask it. Allocates nothing for an IPv4 request to an
+   * unlisted host, the background's common case.
+   */
+  mightFlag(host: string, ip: string | null, cname: string | null = null): boolean {
+    if (this.domains.match(host) !== undefined) return true;
+    if (cname !== null) {
+      const target = normalizeHost(cname);
+      if (target.ok && target.host !== host && this.domains.match(target.host) !== undefined) return true;
+    }
+    const address = ip ?? host;
+    const v4 = parseIPv4(address);
+    if (v4 !== undefined && this.userRanges.length === 0) {
+      const asn = this.table.lookupV4(v4);
+      return asn !== 0 && this.asnInfo.has(asn);
+    }
+    // IPv6, IPv4 inside IPv6, user ranges: the general path.
+    return this.matchIp(address).match !== undefined;
   }
 
   /** The match for an IP address alone, or a reason it could not be judged. */

@@ -53,3 +53,34 @@ describe('DomainMatcher', () => {
     expect(matcher.match('www.10010.com')).toEqual({ domain: '10010.com', value: 'portal' });
   });
 });
+
+describe('hostOfUrl fast path', () => {
+  it('agrees with the URL parser on the URLs browsers report and on odd ones', () => {
+    const urls = [
+      'https://www.cmpassport.com/openapi/rs/tokenValidate?x=1',
+      'http://cdn.example.net:8080/a.js',
+      'wss://push.example.net/socket#frag',
+      'http://127.0.0.1:43707/sw-page',
+      'http://1.2.3/', // IPv4 shorthand: the parser's job
+      'https://user:pass@host.example/', // user info
+      'http://[2409:8000::1]:80/', // IPv6
+      'HTTP://UPPER.Example/', // not canonical
+      'http://a.com\\b.example/', // backslash is a path separator to WHATWG
+      'http://xn--bcher-kva.example/',
+      'https://trailing.example./',
+      'ftp://files.example/',
+    ];
+    for (const url of urls) {
+      const expected = (() => {
+        try {
+          const hostname = new URL(url).hostname;
+          return hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
+        } catch {
+          return null;
+        }
+      })();
+      const got = hostOfUrl(url);
+      expect(got.ok ? got.host : null, url).toBe(expected);
+    }
+  });
+});

@@ -36,8 +36,41 @@ export function normalizeHost(input: string): NormalizedHost {
   }
 }
 
+const WEB_SCHEMES = new Set(['http', 'https', 'ws', 'wss']);
+
+/**
+ * The host of an http(s)/ws(s) URL as browsers report it (canonical: lower
+ * case, punycode), read without building a URL object: this runs for every
+ * request. Anything unusual (user info, IPv6 brackets, upper case, odd
+ * characters) returns undefined and goes to the full parser.
+ */
+function fastHost(url: string): string | undefined {
+  const schemeEnd = url.indexOf('://');
+  if (schemeEnd < 2 || schemeEnd > 5 || !WEB_SCHEMES.has(url.slice(0, schemeEnd))) return undefined;
+  const start = schemeEnd + 3;
+  let end = start;
+  let colon = -1;
+  for (; end < url.length; end++) {
+    const c = url.charCodeAt(end);
+    if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) break;
+    if (c === 58 /* : */) {
+      if (colon !== -1) return undefined;
+      colon = end;
+    } else if (colon !== -1) {
+      if (c < 48 || c > 57) return undefined; // the port: digits only
+    } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 46)) {
+      return undefined;
+    }
+  }
+  const host = url.slice(start, colon === -1 ? end : colon);
+  if (host === '' || host.startsWith('.') || host.endsWith('.') || host.includes('..') || NUMERIC_LAST_LABEL.test(host)) return undefined;
+  return host;
+}
+
 /** Host of a URL string, normalized; undefined for URLs without a host (data:, about:). */
 export function hostOfUrl(url: string): NormalizedHost {
+  const fast = fastHost(url);
+  if (fast !== undefined) return { ok: true, host: fast };
   let hostname: string;
   try {
     hostname = new URL(url).hostname;

@@ -139,3 +139,24 @@ describe('the shipped domain list', () => {
     }
   });
 });
+
+describe('the background fast path', () => {
+  it('mightFlag agrees with classify() on thousands of real and random inputs', () => {
+    let seed = 7;
+    const random = () => (seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
+    const v4Ranges = [...data.table.ranges(4)];
+    const hosts = ['www.example.com', 'id6.me', 'open.e.189.cn', 'accuniq.com', 'x.cmpassport.com', 'cdn.example.net'];
+    for (let i = 0; i < 5000; i++) {
+      const r = v4Ranges[Math.floor(random() * v4Ranges.length)]!;
+      const ip = i % 2 ? formatIPv4(Number(r.start)) : formatIPv4(Math.floor(random() * 2 ** 32));
+      const host = hosts[i % hosts.length]!;
+      const cname = i % 7 === 0 ? 'edge.cmpassport.com' : null;
+      for (const c of [classifier, new Classifier(data.list, data.table)]) {
+        expect(c.mightFlag(host, ip, cname), `${host} ${ip} ${cname}`).toBe(c.classify({ host, ip, cname }).flagged);
+      }
+    }
+    for (const ip of ['2409:8000::1', '::ffff:202.97.1.1', '2001:db8::1', null]) {
+      expect(classifier.mightFlag('example.org', ip)).toBe(classifier.classify({ host: 'example.org', ip }).flagged);
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
 import preact from '@preact/preset-vite';
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vite';
+import { flaggedListPlugin } from './scripts/flagged-list-plugin.ts';
 import { manifestFor, type Browser, type ManifestSource } from './scripts/manifest-for-browser.ts';
 
 // One Vite build per browser (`--mode chrome` / `--mode firefox`), each into
@@ -16,7 +17,7 @@ export default defineConfig(({ mode }) => {
   const browser: Browser = mode;
   return {
     // manifest.json is plain JSON, so its type is asserted here; crx checks it while building.
-    plugins: [preact(), crx({ manifest: manifestFor(browser, source, pkg.version) as unknown as ManifestV3Export, browser })],
+    plugins: [flaggedListPlugin(new URL('./data/flagged/', import.meta.url)), preact(), crx({ manifest: manifestFor(browser, source, pkg.version) as unknown as ManifestV3Export, browser })],
     build: {
       outDir: `dist/${browser}`,
       emptyOutDir: true,

@@ -1,4 +1,4 @@
-import { scriptStartMs } from './startup-clock.ts';
+import { early, scriptStartMs } from './early-start.ts';
 import type { WebNavigation, WebRequest } from 'webextension-polyfill';
 import type { Classifier } from '../engine/classifier.ts';
 import { hostOfUrl } from '../engine/host.ts';
@@ -7,7 +7,7 @@ import { classifierOptions, DEFAULT_SETTINGS, parseSettings, type Settings } fro
 import { IpTable } from '../engine/ip-table.ts';
 import type { FlaggedList } from '../engine/types.ts';
 import { createClassifier, type EngineData } from '../data/engine-data.ts';
-import { loadBundledList, loadBundledTable } from '../data/bundled.ts';
+import { bundledList, bundledTable } from '../data/bundled.ts';
 import { BadgeScheduler, badgeFor } from './badge.ts';
 import { browser, localArea, sessionArea, toolbarBadge } from './browser-api.ts';
 import { firefoxResolver } from './firefox-dns.ts';
@@ -37,15 +37,12 @@ let dataLoadedMs = 0;
 
 async function loadData(): Promise<void> {
   const problems: string[] = [];
-  let list = EMPTY_LIST;
-  try {
-    list = loadBundledList();
-  } catch (error) {
-    problems.push(`flagged list: ${String(error)}`);
-  }
+  const list = bundledList();
   let table = data.table;
+  const file = await early.table;
   try {
-    table = await loadBundledTable();
+    if (!file.ok) throw file.error;
+    table = bundledTable(file.value);
   } catch (error) {
     problems.push(`IP table: ${String(error)}`);
   }
@@ -100,12 +97,9 @@ const watcher = new RequestWatcher({
 
 function applySettings(raw: unknown): void {
   const parsed = parseSettings(raw);
-  if (!parsed.ok) {
-    // Keep the last good settings; the options page shows the problems.
-    console.warn('Carrier Watch: stored settings rejected, keeping the previous ones:', parsed.errors);
-    return;
-  }
-  settings = parsed.value;
+  if (parsed.ok) settings = parsed.value;
+  // Rejected: keep the last good settings (the defaults at start); the options page shows the problems.
+  else console.warn('Carrier Watch: stored settings rejected, keeping the previous ones:', parsed.errors);
   classifier = createClassifier(data, classifierOptions(settings));
   for (const state of tracker.allTabs()) {
     const view = state.current;
@@ -119,27 +113,26 @@ function applySettings(raw: unknown): void {
 
 let storageReadMs = 0;
 const ready: Promise<void> = (async () => {
-  try {
-    const [stored, saved, tabs] = await Promise.all([
-      browser.storage.local.get('settings'),
-      mirror.load(),
-      browser.tabs.query({}),
-      loadData(),
-    ]).then((results) => ((storageReadMs = performance.now()), results));
-    applySettings(stored['settings']);
-    const open = new Set<number>();
-    for (const tab of tabs) {
-      if (tab.id === undefined) continue;
-      open.add(tab.id);
-      if (tab.incognito) privateTabs.add(tab.id);
-    }
-    for (const [key, state] of saved) {
-      if (open.has(Number(key))) tracker.restore(state as TabState);
-      else mirror.deleted(key); // closed while the worker was stopped
-    }
-  } catch (error) {
+  // The reads were started by early-start.ts, before this script was evaluated.
+  await loadData();
+  const [stored, saved, tabs] = await Promise.all([early.settings, early.session, early.tabs]);
+  storageReadMs = performance.now();
+  if (!stored.ok) console.error('Carrier Watch: could not read the settings, using the defaults:', stored.error);
+  applySettings(stored.ok ? stored.value['settings'] : undefined);
+  if (!tabs.ok || !saved.ok) {
     // Start with what we have rather than not at all.
-    console.error('Carrier Watch: could not restore state:', error);
+    console.error('Carrier Watch: could not restore tab state:', tabs.ok ? (saved.ok ? '' : saved.error) : tabs.error);
+    return;
+  }
+  const open = new Set<number>();
+  for (const tab of tabs.value) {
+    if (tab.id === undefined) continue;
+    open.add(tab.id);
+    if (tab.incognito) privateTabs.add(tab.id);
+  }
+  for (const [key, state] of mirror.entriesOf(saved.value)) {
+    if (open.has(Number(key))) tracker.restore(state as TabState);
+    else mirror.deleted(key); // closed while the worker was stopped
   }
 })();
 

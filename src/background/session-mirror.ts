@@ -28,7 +28,11 @@ export class SessionMirror<T> {
 
   /** Every saved entry under the prefix, by key (without the prefix). */
   async load(): Promise<Map<string, unknown>> {
-    const all = await this.area.get(null);
+    return this.entriesOf(await this.area.get(null));
+  }
+
+  /** The entries under the prefix in everything the area holds (read elsewhere, e.g. at start). */
+  entriesOf(all: Record<string, unknown>): Map<string, unknown> {
     const out = new Map<string, unknown>();
     for (const [key, value] of Object.entries(all)) if (key.startsWith(this.prefix)) out.set(key.slice(this.prefix.length), value);
     return out;

@@ -110,8 +110,12 @@ export class IpTable {
     return IpTable.decode(encodeIpTable(v4, v6));
   }
 
-  /** Loads the table file; throws IpTableError on a malformed one (the caller keeps its last good table). */
-  static decode(file: ArrayBuffer | Uint8Array): IpTable {
+  /**
+   * Loads the table file; throws IpTableError on a malformed one (the caller
+   * keeps its last good table). `verifyOrder: false` skips the per-range
+   * checks for a file whose order was verified when it was built.
+   */
+  static decode(file: ArrayBuffer | Uint8Array, { verifyOrder = true }: { verifyOrder?: boolean } = {}): IpTable {
     const bytes = file instanceof Uint8Array ? file : new Uint8Array(file);
     if (bytes.byteLength < HEADER_BYTES) throw new IpTableError('IP table: file too short for its header');
     const header = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
@@ -141,6 +145,7 @@ export class IpTable {
     const v6End = take(4 * v6Count);
     const v4Asn = u16.subarray(0, v4Count);
     const v6Asn = u16.subarray(v4Count);
+    if (!verifyOrder) return new IpTable(asnByIndex, v4Start, v4End, v4Asn, v6Start, v6End, v6Asn);
     for (let i = 0; i < asnCount; i++) if (asnByIndex[i] === 0) throw new IpTableError('IP table: AS number 0 in the ASN list');
     for (let i = 0; i < u16.length; i++) {
       if (u16[i]! >= asnCount) throw new IpTableError(`IP table: ASN index ${u16[i]} out of range`);

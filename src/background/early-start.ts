@@ -1,0 +1,31 @@
+import ipTableUrl from '../data/generated/ip-table.bin?url';
+
+// Imported first by the background, so this runs before the rest of its code
+// is even evaluated: the cold start's reads (the IP table from the package,
+// settings, saved tab state, open tabs) are in flight while the browser
+// evaluates the remaining ~350 KB of script, instead of after it.
+// performance.now() counts from the worker's start: the benchmark reads it.
+
+interface EarlyApi {
+  storage: {
+    local: { get(keys: string): Promise<Record<string, unknown>> };
+    session: { get(keys: null): Promise<Record<string, unknown>> };
+  };
+  tabs: { query(query: object): Promise<Array<{ id?: number; incognito: boolean }>> };
+}
+
+// Firefox has `browser`; Chrome's `chrome` returns promises in MV3 too.
+const api = ((globalThis as { browser?: EarlyApi }).browser ?? (globalThis as unknown as { chrome: EarlyApi }).chrome) as EarlyApi;
+
+export const scriptStartMs = performance.now();
+
+/** Never rejects: each read reports its own failure to whoever awaits it. */
+const settle = <T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> =>
+  p.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
+
+export const early = {
+  table: settle(fetch(ipTableUrl).then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`HTTP ${r.status} for the bundled IP table`))))),
+  settings: settle(api.storage.local.get('settings')),
+  session: settle(api.storage.session.get(null)),
+  tabs: settle(api.tabs.query({})),
+};

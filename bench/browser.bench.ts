@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { DEFAULT_SETTINGS, type Settings } from '../src/engine/settings.ts';
 import { launch, extensionDirFor, type HostMap } from '../tests/e2e/lib/browsers.ts';
@@ -21,10 +24,15 @@ export interface BrowserFigures {
   tabsRestored: number;
   loadWithMs: number[];
   loadWithoutMs: number[];
+  /** The same page with the floor extension: one empty webRequest listener, nothing else. */
+  loadFloorMs: number[];
+  floorStressHeapPeakBytes: number;
   /** Badge final minus the page's last response (negative: final before the page finished). */
   badgeAfterLastResponseMs: number[];
   /** Badge final minus the first response of the last flagged host (when the count became knowable). */
   badgeLagMs: number[];
+  /** Median of how late request events reached the worker during the 500-request loads. */
+  dispatchLagMs: number[];
   stressHeapPeakBytes: number;
   stressSessionBytes: number;
   stressRequests: number;
@@ -85,6 +93,43 @@ async function loadTime(p: Page, url: string): Promise<number> {
   });
 }
 
+/**
+ * The floor: an extension that only listens to onResponseStarted for every
+ * URL and does nothing. What it costs is what Chrome charges any extension
+ * that watches requests, before a line of Carrier Watch runs.
+ */
+function writeFloorExtension(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-bench-floor-'));
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({
+    manifest_version: 3, name: 'webRequest floor', version: '1', permissions: ['webRequest'], host_permissions: ['<all_urls>'],
+    background: { service_worker: 'sw.js' },
+  }));
+  writeFileSync(join(dir, 'sw.js'), `chrome.webRequest.onResponseStarted.addListener(() => {}, { urls: ['<all_urls>'] });
+globalThis.__carrierWatchReady = true;`);
+  return dir;
+}
+
+/** Heap peak of a worker while a page makes the stress requests. */
+async function stressHeapPeak(b: ChromiumE2EBrowser, url: string): Promise<{ peak: number; page: Page }> {
+  const p = await b.newPage();
+  const worker = await b.waitForWorker();
+  let peak = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const usage = (await worker.client.send('Runtime.getHeapUsage').catch(() => null)) as { usedSize: number } | null;
+      if (usage) peak = Math.max(peak, usage.usedSize);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  await p.goto(url, { waitUntil: 'load' });
+  // Polled: one long in-page wait would outlive the harness's protocol timeout.
+  await pollUntil('the 10,000 requests', () => p.evaluate(`window.${PAGE_DONE_FLAG} === true`), (done) => done === true, { timeoutMs: 300_000, intervalMs: 500 });
+  sampling = false;
+  await sampler;
+  return { peak, page: p };
+}
+
 /** Chromium with the same flags and host mapping, and no extension: the baseline. */
 async function launchPlain(hostMap: HostMap): Promise<{ browser: Browser; close(): Promise<void> }> {
   const { dir, resource } = makeTempProfile('cw-bench-plain-');
@@ -115,11 +160,13 @@ export async function runBrowserBench(runs: number, log: (line: string) => void)
   const hostMap = hosts();
   const b = (await launch('chromium', { extensionDir: extensionDirFor('chromium'), hosts: hostMap })) as ChromiumE2EBrowser;
   const plain = await launchPlain(hostMap);
+  const floorDir = writeFloorExtension();
+  const floor = (await launch('chromium', { extensionDir: floorDir, hosts: hostMap })) as ChromiumE2EBrowser;
   try {
     await b.waitForBackground();
     await b.setStorage('local', { settings: SETTINGS });
     const figures: BrowserFigures = {
-      coldStartEmptyMs: [], coldStart50TabsMs: [], tabsRestored: 0, coldStartPhases: { scriptMs: 0, dataMs: 0, storageMs: 0, restoreMs: 0 }, idleHeapBytes: 0, loadWithMs: [], loadWithoutMs: [], badgeAfterLastResponseMs: [], badgeLagMs: [],
+      coldStartEmptyMs: [], coldStart50TabsMs: [], tabsRestored: 0, coldStartPhases: { scriptMs: 0, dataMs: 0, storageMs: 0, restoreMs: 0 }, idleHeapBytes: 0, loadWithMs: [], loadWithoutMs: [], dispatchLagMs: [], loadFloorMs: [], floorStressHeapPeakBytes: 0, badgeAfterLastResponseMs: [], badgeLagMs: [],
       stressHeapPeakBytes: 0, stressSessionBytes: 0, stressRequests: 0, stressPopupRenderMs: null, popup1000RenderMs: [],
     };
 
@@ -164,6 +211,7 @@ export async function runBrowserBench(runs: number, log: (line: string) => void)
     log('page-load overhead, 500 requests across 50 hosts, alternating with and without the extension…');
     const withPage = await b.newPage();
     const withoutPage = await plain.browser.newPage();
+    const floorPage = await floor.newPage();
     const url = server.url('bench.test', '/load');
     const tabId = await (async () => {
       await withPage.goto(server.url('bench.test', '/blank'));
@@ -172,8 +220,10 @@ export async function runBrowserBench(runs: number, log: (line: string) => void)
     // One warm-up each: first loads pay for connection setup and code caches.
     await loadTime(withPage, url);
     await loadTime(withoutPage, url);
+    await loadTime(floorPage, url);
     for (let i = 0; i < runs; i++) {
       figures.loadWithoutMs.push(await loadTime(withoutPage, url));
+      figures.loadFloorMs.push(await loadTime(floorPage, url));
       await withPage.goto(server.url('bench.test', '/blank'), { waitUntil: 'load' });
       await b.waitForWorker();
       // Watch the badge from inside the worker, stamping the moment it shows the final count.
@@ -203,27 +253,22 @@ export async function runBrowserBench(runs: number, log: (line: string) => void)
         };
       }, FLAGGED_LOAD_HOSTS);
       const shown = await badgeFinal;
+      figures.dispatchLagMs.push(
+        await b.evalInWorker(() => {
+          const stats = (globalThis as unknown as { __carrierWatchStats: { dispatchLagMs: Float32Array; events(): number } }).__carrierWatchStats;
+          const lags = [...stats.dispatchLagMs.subarray(0, Math.min(stats.events(), stats.dispatchLagMs.length))].sort((x, y) => x - y);
+          return lags[Math.floor(lags.length / 2)] ?? 0;
+        }),
+      );
       figures.badgeAfterLastResponseMs.push(shown - marks.lastResponse);
       figures.badgeLagMs.push(shown - marks.countKnown);
     }
 
     log(`stress: a page making ${STRESS_REQUESTS} requests…`);
-    const stress = await b.newPage();
-    const worker = await b.waitForWorker();
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const usage = (await worker.client.send('Runtime.getHeapUsage').catch(() => null)) as { usedSize: number } | null;
-        if (usage) figures.stressHeapPeakBytes = Math.max(figures.stressHeapPeakBytes, usage.usedSize);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
-    await stress.goto(server.url('bench.test', '/bulk'), { waitUntil: 'load' });
-    // Polled: one long in-page wait would outlive the harness's protocol timeout.
-    await pollUntil('the 10,000 requests', () => stress.evaluate(`window.${PAGE_DONE_FLAG} === true`), (done) => done === true, {
-      timeoutMs: 300_000,
-      intervalMs: 500,
-    });
+    const stressUrl = server.url('bench.test', '/bulk');
+    const { peak, page: stress } = await stressHeapPeak(b, stressUrl);
+    figures.stressHeapPeakBytes = peak;
+    figures.floorStressHeapPeakBytes = (await stressHeapPeak(floor, stressUrl)).peak;
     const stressTab = await b.tabIdOf(stress);
     const state = await pollUntil(
       'stress page recorded',
@@ -231,8 +276,6 @@ export async function runBrowserBench(runs: number, log: (line: string) => void)
       (n) => n >= STRESS_REQUESTS,
       { timeoutMs: 60_000 },
     );
-    sampling = false;
-    await sampler;
     figures.stressRequests = state;
     figures.stressSessionBytes = await b.evalInExtension(() =>
       (globalThis as unknown as { chrome: typeof chrome }).chrome.storage.session.getBytesInUse(null),
@@ -247,6 +290,8 @@ export async function runBrowserBench(runs: number, log: (line: string) => void)
     return figures;
   } finally {
     await b.close();
+    await floor.close();
+    rmSync(floorDir, { recursive: true, force: true });
     await plain.close();
     await server.close();
   }

@@ -189,8 +189,18 @@ interface BrowserSpecificDetails {
   incognito?: boolean;
 }
 
+/**
+ * How late request events reach this worker (now − the browser's timestamp),
+ * the last 512 of them: read by the benchmark (globalThis.__carrierWatchStats)
+ * to tell the browser's dispatch delay from the badge's batching.
+ */
+const dispatchLagMs = new Float32Array(512);
+let eventsSeen = 0;
+Object.assign(globalThis, { __carrierWatchStats: { dispatchLagMs, events: () => eventsSeen } });
+
 function onRequest(kind: RequestEvent['kind'], details: AnyRequestDetails): void {
   const d = details as AnyRequestDetails & BrowserSpecificDetails;
+  dispatchLagMs[eventsSeen++ % dispatchLagMs.length] = Date.now() - d.timeStamp;
   enqueue(() => {
     if (d.incognito && d.tabId >= 0) privateTabs.add(d.tabId);
     return watcher.handle({

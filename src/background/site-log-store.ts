@@ -16,9 +16,18 @@ export interface LocalArea {
 export const SITE_KEY_PREFIX = 'site:';
 export const SITE_INDEX_KEY = 'siteIndex';
 
+/** A pending entry is a live page view until written, or a visit already taken from one. */
+function asVisit(entry: PageView | Visit): Visit {
+  return 'requests' in entry ? visitOf(entry) : entry;
+}
+
 export class SiteLogStore {
-  /** Visits not yet stored, by site then visit id. */
-  private pending = new Map<string, Map<string, Visit>>();
+  /**
+   * Page views not yet stored, by site then page-view id. Kept by reference
+   * and turned into visits when written: a page's flood of flagged requests
+   * costs one copy per write, not one per request.
+   */
+  private pending = new Map<string, Map<string, PageView | Visit>>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private writing: Promise<void> = Promise.resolve();
   lastError: string | null = null;
@@ -35,7 +44,7 @@ export class SiteLogStore {
     if (!view.site || view.endpoints.length === 0) return;
     let visits = this.pending.get(view.site);
     if (!visits) this.pending.set(view.site, (visits = new Map()));
-    visits.set(view.id, visitOf(view));
+    visits.set(view.id, view);
     if (this.timer === undefined) this.timer = setTimeout(() => void this.flush(), this.delayMs);
   }
 
@@ -45,7 +54,7 @@ export class SiteLogStore {
     const key = SITE_KEY_PREFIX + site;
     const stored = (await this.area.get(key))[key] as SiteLog | undefined;
     let log: SiteLog = stored ?? { site, visits: [] };
-    for (const visit of this.pending.get(site)?.values() ?? []) log = withVisit(log, site, visit, this.now(), this.limits());
+    for (const visit of this.pending.get(site)?.values() ?? []) log = withVisit(log, site, asVisit(visit), this.now(), this.limits());
     return log;
   }
 
@@ -75,7 +84,8 @@ export class SiteLogStore {
   private async writePending(): Promise<void> {
     if (this.pending.size === 0) return;
     // Take the batch: visits recorded while it is written wait for the next one.
-    const batch = this.pending;
+    // Snapshot now: the page views go on changing; what is written is their state at this moment.
+    const batch = new Map([...this.pending].map(([site, views]) => [site, new Map([...views].map(([id, v]) => [id, asVisit(v)]))]));
     this.pending = new Map();
     const sites = [...batch.keys()];
     const now = this.now();
@@ -106,7 +116,7 @@ export class SiteLogStore {
       // Put the batch back under anything newer, for the next write to retry.
       for (const [site, visits] of batch) {
         const newer = this.pending.get(site);
-        this.pending.set(site, newer ? new Map([...visits, ...newer]) : visits);
+        this.pending.set(site, newer ? new Map<string, PageView | Visit>([...visits, ...newer]) : visits);
       }
     }
   }

@@ -82,9 +82,9 @@ const watcher = new RequestWatcher({
   classifier: () => classifier,
   ipCache: new HostIpCache(),
   resolver: firefoxResolver(),
-  onChange({ tabId, view }, isNewEndpoint) {
-    mirror.changed(String(tabId));
-    if (!isShown(tabId, view)) return; // a navigation not yet committed, a prerender
+  onChange({ tabId, view }, { flagged, isNewEndpoint }) {
+    mirror.changed(String(tabId), !flagged);
+    if (!flagged || !isShown(tabId, view)) return; // only a counter moved; or not on screen yet (a navigation, a prerender)
     if (isNewEndpoint && tracker.tab(tabId)?.current === view) {
       badges.request(tabId);
       const endpoint = view.endpoints[view.endpoints.length - 1];
@@ -259,7 +259,11 @@ browser.webNavigation.onCommitted.addListener((details) => {
     logVisit(d.tabId, view);
     // A navigation's own contacts (redirect hops, the page itself) arrive before its commit.
     if (view.endpoints.length > 0) void notifier.onPageShown(d.tabId, view, settings, { isPrivate: privateTabs.has(d.tabId) });
-    return badges.flush(d.tabId);
+    // Now, so the old count goes at once; and once more shortly after, because the browser's own
+    // reset of the tab's badge on navigation can land after this write (seen in Firefox).
+    const shown = badges.flush(d.tabId);
+    badges.request(d.tabId);
+    return shown;
   });
 });
 

@@ -48,7 +48,7 @@ function setup(resolver?: HostResolver) {
     classifier: () => classifier,
     ipCache: new HostIpCache(),
     resolver,
-    onChange: ({ tabId }, isNew) => changes.push({ tabId, isNew }),
+    onChange: ({ tabId }, { isNewEndpoint }) => changes.push({ tabId, isNew: isNewEndpoint }),
     onUnattributed: (origin, e) => orphans.push(`${origin} ${e.url}`),
   });
   /** A full top-level navigation: the main_frame request, then the commit. */

@@ -42,8 +42,12 @@ export interface WatcherDeps {
   classifier: () => Classifier;
   ipCache: HostIpCache;
   resolver?: HostResolver | undefined;
-  /** A page view gained something; `isNewEndpoint` when its endpoint count changed. */
-  onChange: (attribution: Attribution, isNewEndpoint: boolean) => void;
+  /**
+   * A page view changed: `flagged` when a flagged contact was recorded (and
+   * `isNewEndpoint` when that added an endpoint), not when a request only
+   * moved the request counter.
+   */
+  onChange: (attribution: Attribution, change: { flagged: boolean; isNewEndpoint: boolean }) => void;
   /** A worker's flagged request that no open tab could be tied to. */
   onUnattributed?: (origin: string, event: RequestEvent) => void;
 }
@@ -94,7 +98,7 @@ export class RequestWatcher {
       const view = target.view;
       view.requests++;
       if (!classification.flagged) {
-        this.deps.onChange(target, false);
+        this.deps.onChange(target, { flagged: false, isNewEndpoint: false });
         continue;
       }
       // Only flagged requests pay for parsing the page URL.
@@ -112,7 +116,7 @@ export class RequestWatcher {
         viaWorker: event.tabId < 0,
         cname: classification.matchedBy.includes('cname') ? cname : null,
       });
-      this.deps.onChange(target, isNew);
+      this.deps.onChange(target, { flagged: true, isNewEndpoint: isNew });
     }
   }
 

@@ -98,6 +98,20 @@ describe('SessionMirror', () => {
     expect(area.writes).toBeLessThanOrEqual(7);
   });
 
+  it('lets a change that only moves a counter wait, and a flagged one pull the write forward', async () => {
+    const area = new MemoryArea();
+    const mirror = new SessionMirror<number>(area, 'tab:', () => 1, 100, 2000);
+    mirror.changed('1', true);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(area.writes).toBe(0);
+    mirror.changed('1'); // flagged: due in 100 ms, not 1,000 more
+    await vi.advanceTimersByTimeAsync(150);
+    expect(area.writes).toBe(1);
+    mirror.changed('1', true);
+    await vi.advanceTimersByTimeAsync(2100);
+    expect(area.writes).toBe(2);
+  });
+
   it('keeps the state and reports a failed write, and writes it on the next try', async () => {
     const area = new MemoryArea();
     area.failWith = 'QUOTA_BYTES quota exceeded';

@@ -328,7 +328,7 @@ for (const kind of BROWSER_KINDS) {
         expect(srv().requests({ path: '/bf.js' })).toHaveLength(1);
       }
       await badgeIs(tabId, '1');
-      const state = await stored(tabId, 'page A again', (s) => s.current?.url.endsWith('/bf-a') === true);
+      const state = await stored(tabId, 'page A again, with its endpoint', (s) => s.current?.url.endsWith('/bf-a') === true && s.current.endpoints.length > 0);
       expect(state.current!.endpoints.map((e) => e.host)).toEqual(['cdn.flagged.test']);
       await p.close();
     });
@@ -361,20 +361,24 @@ for (const kind of BROWSER_KINDS) {
         intervalMs: 1000,
       });
       const tabId = await br().tabIdOf(p);
-      const state = await stored(tabId, 'the capped endpoints', (s) => (s.current?.requests ?? 0) >= BULK_REQUESTS);
+      // The background's own view first (the popup's question), then storage catching up.
+      const popup = await br().openExtensionPage(`src/popup/index.html?tab=${tabId}`);
+      const ask = () =>
+        popup.evaluate(
+          (id: number) => (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome.runtime.sendMessage({ type: 'get-tab', tabId: id }),
+          tabId,
+        ) as Promise<{ tab: TabState }>;
+      const served = srv().requests({ host: 'site-a.test' }).length + srv().requests().filter((r) => r.host.endsWith('.bulk.test')).length;
+      const live = await pollUntil('the background counting every request', ask, (reply) => (reply.tab.current?.requests ?? 0) >= BULK_REQUESTS, { timeoutMs: 30_000 });
+      expect(live.tab.current!.endpoints).toHaveLength(200);
+      expect(served).toBeGreaterThanOrEqual(BULK_REQUESTS);
+      const state = await stored(tabId, 'storage caught up', (s) => s.current?.requests === live.tab.current!.requests);
       expect(state.current!.endpoints).toHaveLength(200);
       expect(state.current!.spilled).toBe(BULK_HOSTS - 200);
       await badgeIs(tabId, '200+');
       const bytes = JSON.stringify(await br().storage('session')).length;
       console.log(`[e2e] ${kind}: storage.session after ${BULK_REQUESTS} requests: ${bytes} bytes`);
       expect(bytes).toBeLessThan(400_000);
-      // Still answering: the popup's question about this tab comes back.
-      const popup = await br().openExtensionPage(`src/popup/index.html?tab=${tabId}`);
-      const reply = await popup.evaluate(
-        (id: number) => (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome.runtime.sendMessage({ type: 'get-tab', tabId: id }),
-        tabId,
-      );
-      expect((reply as { tab: TabState }).tab.current!.endpoints).toHaveLength(200);
       await popup.close();
       await p.close();
     });

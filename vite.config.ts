@@ -3,6 +3,9 @@ import preact from '@preact/preset-vite';
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vite';
 import { flaggedListPlugin } from './scripts/flagged-list-plugin.ts';
+import { iconsPlugin } from './scripts/icons/icons-plugin.ts';
+import { noInnerHtmlPlugin } from './scripts/no-inner-html-plugin.ts';
+import { noticesPlugin } from './scripts/notices-plugin.ts';
 import { manifestFor, type Browser, type ManifestSource } from './scripts/manifest-for-browser.ts';
 
 // One Vite build per browser (`--mode chrome` / `--mode firefox`), each into
@@ -17,7 +20,15 @@ export default defineConfig(({ mode }) => {
   const browser: Browser = mode;
   return {
     // manifest.json is plain JSON, so its type is asserted here; crx checks it while building.
-    plugins: [flaggedListPlugin(new URL('./data/flagged/', import.meta.url)), preact(), crx({ manifest: manifestFor(browser, source, pkg.version) as unknown as ManifestV3Export, browser })],
+    plugins: [
+      flaggedListPlugin(new URL('./data/flagged/', import.meta.url)),
+      // The icons and notices are emitted before crx writes the manifest that names them.
+      iconsPlugin(new URL('./scripts/icons/toolbar-icon.svg', import.meta.url)),
+      noticesPlugin(new URL('./', import.meta.url)),
+      noInnerHtmlPlugin(),
+      preact(),
+      crx({ manifest: manifestFor(browser, source, pkg.version) as unknown as ManifestV3Export, browser }),
+    ],
     build: {
       outDir: `dist/${browser}`,
       emptyOutDir: true,

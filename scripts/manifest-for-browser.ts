@@ -30,6 +30,9 @@ export function manifestFor(browser: Browser, source: ManifestSource, version: s
       strict_min_version: '140.0',
       data_collection_permissions: { required: ['none'] },
     },
+    // Firefox for Android has every API this uses (MDN compat data); 142 is its first
+    // release that reads data_collection_permissions (web-ext lint checks this).
+    gecko_android: { strict_min_version: '142.0' },
   };
   return manifest;
 }

@@ -3,6 +3,7 @@ import type { BadgeSink } from './badge.ts';
 import { BADGE_COLOR } from './badge.ts';
 import type { SessionArea } from './session-mirror.ts';
 import type { LocalArea } from './site-log-store.ts';
+import { iconStateFor, toolbarIconPaths } from './toolbar-icon.ts';
 
 // The one place the background touches `browser.*` for storage and the
 // toolbar; the state logic takes these small interfaces, so Node tests run it
@@ -28,6 +29,8 @@ export const toolbarBadge: BadgeSink = {
       browser.action.setBadgeBackgroundColor({ tabId, color: BADGE_COLOR }),
       browser.action.setBadgeText({ tabId, text: badge.text }),
       browser.action.setTitle({ tabId, title: badge.title }),
+      // The flagged icon as well as the count; skipped, not thrown, where a browser lacks setIcon.
+      typeof browser.action.setIcon === 'function' ? browser.action.setIcon({ tabId, path: toolbarIconPaths(iconStateFor(badge)) }) : undefined,
     ]);
   },
 };

@@ -25,6 +25,8 @@ export function badgeFor(view: PageView | null | undefined): BadgeState {
 
 export interface BadgeSink {
   show(tabId: number, badge: BadgeState): Promise<void>;
+  /** The tab navigated or closed: whatever the sink remembers of it is stale. */
+  forget?(tabId: number): void;
 }
 
 /**
@@ -70,5 +72,6 @@ export class BadgeScheduler {
     if (timer !== undefined) clearTimeout(timer);
     this.pending.delete(tabId);
     this.lastShown.delete(tabId);
+    this.sink.forget?.(tabId);
   }
 }

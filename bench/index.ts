@@ -63,7 +63,9 @@ if (!engineOnly) {
   const floorRatio = median(browser.loadFloorMs) / median(browser.loadWithoutMs);
   console.log(`500-request page load, floor extension         median ${ms(median(browser.loadFloorMs))}   ratio ${floorRatio.toFixed(3)} (one empty webRequest listener)`);
   console.log(`500-request page load, with extension          median ${ms(median(browser.loadWithMs))}   ratio ${ratio.toFixed(3)}, ${(median(browser.loadWithMs) / median(browser.loadFloorMs)).toFixed(3)} against the floor`);
-  console.log(`  phases (empty, median): script running at ${ms(browser.coldStartPhases.scriptMs)}, data in after +${ms(browser.coldStartPhases.dataMs)}, data and storage both in after +${ms(browser.coldStartPhases.storageMs)} (read in parallel), restored +${ms(browser.coldStartPhases.restoreMs)}`);
+  for (const [label, p] of [['empty', browser.coldStartPhases], ['50 tabs', browser.coldStart50TabsPhases]] as const) {
+    console.log(`  phases (${label}, median): script running at ${ms(p.scriptMs)}, data in after +${ms(p.dataMs)}, data and storage both in after +${ms(p.storageMs)} (read in parallel), restored +${ms(p.restoreMs)}`);
+  }
   console.log(`worker heap when idle after start              ${(browser.idleHeapBytes / 2 ** 20).toFixed(1)} MB`);
   console.log(`page's last response → final badge             median ${ms(median(browser.badgeAfterLastResponseMs))} (negative: final before the page finished)`);
   console.log(`final count knowable → badge shows it          median ${ms(median(browser.badgeLagMs))}, p95 ${ms(p95(browser.badgeLagMs))}`);

@@ -62,7 +62,7 @@ const siteOfUrl = (url: string): string => {
 const tracker = new TabTracker(siteOfUrl);
 const privateTabs = new Set<number>();
 const mirror = new SessionMirror<TabState>(sessionArea, 'tab:', (key) => tracker.tab(Number(key)));
-const siteLog = new SiteLogStore(localArea, () => ({ ...DEFAULT_LOG_LIMITS, retentionDays: settings.logRetentionDays }));
+const siteLog = new SiteLogStore(localArea, () => ({ ...DEFAULT_LOG_LIMITS, retentionDays: settings.logRetentionDays }), 1000);
 const badges = new BadgeScheduler(toolbarBadge, (tabId) => badgeFor(tracker.tab(tabId)?.current));
 const unattributed = new UnattributedLog();
 const notifier = new Notifier(browserNotificationSink(browser), localArea, (key, subs) => browser.i18n.getMessage(key, subs));
@@ -83,7 +83,9 @@ const watcher = new RequestWatcher({
   ipCache: new HostIpCache(),
   resolver: firefoxResolver(),
   onChange({ tabId, view }, { flagged, isNewEndpoint }) {
-    mirror.changed(String(tabId), !flagged);
+    // A new endpoint is written promptly; a count or a spill can wait (seconds, well inside
+    // the 30 s a browser leaves an idle worker running).
+    mirror.changed(String(tabId), !isNewEndpoint);
     if (!flagged || !isShown(tabId, view)) return; // only a counter moved; or not on screen yet (a navigation, a prerender)
     if (isNewEndpoint && tracker.tab(tabId)?.current === view) {
       badges.request(tabId);

@@ -3,9 +3,8 @@
 // comes back knowing what every tab contacted. Writes are batched: whatever
 // changed is written `delayMs` after the first change since the last write,
 // however many changes follow (a throttle: a page's flood of requests costs
-// one timer, not one per request). A change that can wait (a request that
-// flagged nothing only moves a counter) asks for `lazyDelayMs`; a flagged
-// contact pulls the write forward. Each write hands the browser a copy of
+// one timer, not one per request). A change that can wait (a counter moved)
+// asks for `lazyDelayMs`; a new endpoint pulls the write forward. Each write hands the browser a copy of
 // the tab's state, which Chrome's bindings deep-copy in the worker's heap:
 // writing every 100 ms on a 10,000-request page peaked the heap at 30 MB.
 

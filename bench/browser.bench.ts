@@ -7,7 +7,7 @@ import { launch, extensionDirFor, type HostMap } from '../tests/e2e/lib/browsers
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, hostResolverRules, type ChromiumE2EBrowser } from '../tests/e2e/lib/chromium.ts';
 import { closeAndClean, makeTempProfile, NO_PUPPETEER_SIGNAL_HANDLERS } from '../tests/e2e/lib/internal.ts';
 import { pollUntil } from '../tests/e2e/lib/poll.ts';
-import { html, image, page, PAGE_DONE_FLAG, startServer, text, type TestServer } from '../tests/e2e/lib/server.ts';
+import { html, image, manyRequestsPage, page, PAGE_DONE_FLAG, startServer, text, type TestServer } from '../tests/e2e/lib/server.ts';
 
 // What Carrier Watch costs in a real browser (Debian's Chromium, headless):
 // the service worker's cold start, the page-load overhead against the same
@@ -71,17 +71,7 @@ function sites(s: TestServer): void {
     '/load': html(`<!doctype html><title>500 requests</title>${images.map((u) => `<img alt="" src="${u}">`).join('')}`, noStore),
     '/tab': page({ scripts: [s.url('cdn.flagged.test', '/a.js'), s.url('api.flagged.test', '/b.js')], images: [s.url('h0.load.test', '/img/0.gif')] }),
     '/blank': html('<!doctype html><title>blank</title>'),
-    '/bulk': html(`<!doctype html><title>bulk</title><script>
-(async () => {
-  const urls = [];
-  for (let i = 0; i < ${STRESS_HOSTS}; i++) urls.push('http://h' + i + '.bulk.test:${s.port}/x');
-  for (let i = urls.length; i < ${STRESS_REQUESTS}; i++) urls.push('/n?' + i);
-  let next = 0;
-  const worker = async () => { while (next < urls.length) { const u = urls[next++]; await fetch(u, { mode: 'no-cors' }).catch(() => {}); } };
-  await Promise.all(Array.from({ length: 24 }, worker));
-  window.${PAGE_DONE_FLAG} = true;
-})();
-</script>`),
+    '/bulk': manyRequestsPage(s.port, { hosts: STRESS_HOSTS, requests: STRESS_REQUESTS, hostSuffix: 'bulk.test' }),
     '/n': text('ok'),
   });
   s.site('cdn.flagged.test', { '/a.js': { body: '' } });

@@ -14,7 +14,7 @@ import type { TabState } from '../../src/background/tab-tracker.ts';
 import type { SiteLog } from '../../src/background/site-log.ts';
 import { BROWSER_KINDS, extensionDirFor, launch, type E2EBrowser, type HostMap } from './lib/browsers.ts';
 import { pollUntil } from './lib/poll.ts';
-import { cacheable, html, image, page, PAGE_DONE_FLAG, redirect, script, startServer, text, type TestServer } from './lib/server.ts';
+import { cacheable, html, image, manyRequestsPage, page, PAGE_DONE_FLAG, redirect, script, startServer, text, type TestServer } from './lib/server.ts';
 
 const HOSTS: HostMap = {
   'site-a.test': '127.0.0.1',
@@ -69,17 +69,7 @@ function sites(s: TestServer): void {
       extraHtml: `<script>addEventListener('pageshow', (e) => { window.__cwRestored = e.persisted; });</script>`,
     }),
     '/bf-b': page({ title: 'bfcache B' }),
-    '/bulk': html(`<!doctype html><title>bulk</title><script>
-(async () => {
-  const urls = [];
-  for (let i = 0; i < ${BULK_HOSTS}; i++) urls.push('http://h' + i + '.bulk.test:${s.port}/x');
-  for (let i = urls.length; i < ${BULK_REQUESTS}; i++) urls.push('/n?' + i);
-  let next = 0;
-  const worker = async () => { while (next < urls.length) { const u = urls[next++]; await fetch(u, { mode: 'no-cors' }).catch(() => {}); } };
-  await Promise.all(Array.from({ length: 24 }, worker));
-  window.${PAGE_DONE_FLAG} = true;
-})();
-</script>`),
+    '/bulk': manyRequestsPage(s.port, { hosts: BULK_HOSTS, requests: BULK_REQUESTS, hostSuffix: 'bulk.test' }),
     '/n': text('ok'),
   });
   s.site('site-b.test', {

@@ -3,18 +3,16 @@
  * loaded. Facts relied on are from /work/shared/testing-in-browsers.md ("the doc").
  */
 import puppeteer, { type Browser, type Page, type Target, type WebWorker } from 'puppeteer-core';
-import type { Badge, E2EBrowser, LaunchOptions, StorageArea } from './browsers.ts';
+import type { E2EBrowser, LaunchOptions } from './browsers.ts';
 import {
   closeAndClean,
   controlPagePath,
   evaluateIn,
-  extReadBadge,
-  extStorageGet,
-  extStorageSet,
-  findTabId,
+  ExtensionHandleBase,
   makeTempProfile,
   NO_PUPPETEER_SIGNAL_HANDLERS,
   readManifest,
+  type LiveResource,
 } from './internal.ts';
 import { pollUntil, withTimeout, type PollOptions } from './poll.ts';
 
@@ -90,21 +88,22 @@ export async function launchChromium(opts: LaunchOptions): Promise<ChromiumE2EBr
   }
 }
 
-class ChromiumHandle implements ChromiumE2EBrowser {
+class ChromiumHandle extends ExtensionHandleBase implements ChromiumE2EBrowser {
   readonly kind = 'chromium' as const;
-  #closed = false;
   #controlPage: Page | undefined;
 
   constructor(
-    readonly browser: Browser,
+    browser: Browser,
     readonly extensionId: string,
     readonly extensionOrigin: string,
     readonly userDataDir: string,
-    private readonly resource: Parameters<typeof closeAndClean>[1],
+    resource: LiveResource,
     private readonly opts: LaunchOptions,
     private readonly isOurWorker: (t: Target) => boolean,
     readonly launchMs: number,
-  ) {}
+  ) {
+    super(browser, resource);
+  }
 
   #workerTarget(): Target | undefined {
     return this.browser.targets().find(this.isOurWorker);
@@ -175,7 +174,7 @@ class ChromiumHandle implements ChromiumE2EBrowser {
     return evaluateIn(worker, fn, args);
   }
 
-  async evalInExtension<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>> {
+  override async evalInExtension<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>> {
     // Prefer the worker (no extra tab), but never wake it: a stopped worker must stay stopped so
     // tests can check what survives a restart (badges, storage.session).
     const worker = await this.#runningWorker().catch(() => undefined);
@@ -208,25 +207,4 @@ class ChromiumHandle implements ChromiumE2EBrowser {
     return page;
   }
 
-  badge(tabId: number): Promise<Badge> {
-    return this.evalInExtension(extReadBadge, tabId);
-  }
-
-  tabIdOf(page: Page): Promise<number> {
-    return findTabId(page, (fn, ...args) => this.evalInExtension(fn, ...args));
-  }
-
-  storage(area: StorageArea): Promise<Record<string, unknown>> {
-    return this.evalInExtension(extStorageGet, area);
-  }
-
-  setStorage(area: StorageArea, items: Record<string, unknown>): Promise<void> {
-    return this.evalInExtension(extStorageSet, area, items);
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await closeAndClean(this.browser, this.resource);
-  }
 }

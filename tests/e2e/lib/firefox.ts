@@ -7,19 +7,17 @@
  * "control page": an extension document opened in its own tab (manifest.json by default).
  */
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import type { Badge, E2EBrowser, LaunchOptions, StorageArea } from './browsers.ts';
+import type { E2EBrowser, LaunchOptions } from './browsers.ts';
 import {
   closeAndClean,
   controlPagePath,
   evaluateIn,
-  extReadBadge,
-  extStorageGet,
-  extStorageSet,
-  findTabId,
+  ExtensionHandleBase,
   makeTempProfile,
   NO_PUPPETEER_SIGNAL_HANDLERS,
   readManifest,
   type ExtApiGlobal,
+  type LiveResource,
 } from './internal.ts';
 import { pollUntil, withTimeout, type PollOptions } from './poll.ts';
 import type { Browser as WebExtBrowser } from 'webextension-polyfill';
@@ -189,23 +187,24 @@ const extBackgroundAlive = (backgroundUrl: string): boolean => {
   return api.extension.getViews().some((w) => w.location.href === backgroundUrl);
 };
 
-class FirefoxHandle implements FirefoxE2EBrowser {
+class FirefoxHandle extends ExtensionHandleBase implements FirefoxE2EBrowser {
   readonly kind = 'firefox' as const;
   readonly extensionUuid = FIREFOX_EXTENSION_UUID;
   readonly extensionOrigin = `moz-extension://${FIREFOX_EXTENSION_UUID}`;
   launchMs = 0;
   #control: Page | undefined;
-  #closed = false;
 
   constructor(
-    readonly browser: Browser,
+    browser: Browser,
     readonly extensionId: string,
     readonly userDataDir: string,
-    private readonly resource: Parameters<typeof closeAndClean>[1],
+    resource: LiveResource,
     private readonly opts: LaunchOptions,
     private readonly backgroundPage: string,
     private readonly started: number,
-  ) {}
+  ) {
+    super(browser, resource);
+  }
 
   async init(): Promise<void> {
     await this.#controlPage();
@@ -218,7 +217,7 @@ class FirefoxHandle implements FirefoxE2EBrowser {
     return this.#control;
   }
 
-  async evalInExtension<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>> {
+  override async evalInExtension<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>> {
     return evaluateIn(await this.#controlPage(), fn, args);
   }
 
@@ -268,25 +267,4 @@ class FirefoxHandle implements FirefoxE2EBrowser {
     return page;
   }
 
-  badge(tabId: number): Promise<Badge> {
-    return this.evalInExtension(extReadBadge, tabId);
-  }
-
-  tabIdOf(page: Page): Promise<number> {
-    return findTabId(page, (fn, ...args) => this.evalInExtension(fn, ...args));
-  }
-
-  storage(area: StorageArea): Promise<Record<string, unknown>> {
-    return this.evalInExtension(extStorageGet, area);
-  }
-
-  setStorage(area: StorageArea, items: Record<string, unknown>): Promise<void> {
-    return this.evalInExtension(extStorageSet, area, items);
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await closeAndClean(this.browser, this.resource);
-  }
 }

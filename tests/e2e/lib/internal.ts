@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page, WebWorker } from 'puppeteer-core';
 import type { Browser as WebExtBrowser } from 'webextension-polyfill';
+import type { Badge, StorageArea } from './browsers.ts';
 import { pollUntil, withTimeout } from './poll.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -49,7 +50,7 @@ export function controlPagePath(extensionDir: string, override?: string): string
 // Temp dirs and last-resort cleanup
 // ---------------------------------------------------------------------------------------------
 
-interface LiveResource {
+export interface LiveResource {
   dir: string;
   pid: number | undefined;
 }
@@ -231,5 +232,42 @@ export async function findTabId(page: Page, run: <A extends unknown[], R>(fn: (.
     await page.evaluate((t) => {
       document.title = t;
     }, original);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What both browsers' handles do alike, through each one's own evalInExtension
+// ---------------------------------------------------------------------------------------------
+
+export abstract class ExtensionHandleBase {
+  #closed = false;
+
+  protected constructor(
+    readonly browser: Browser,
+    private readonly resource: LiveResource,
+  ) {}
+
+  abstract evalInExtension<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>>;
+
+  badge(tabId: number): Promise<Badge> {
+    return this.evalInExtension(extReadBadge, tabId);
+  }
+
+  tabIdOf(page: Page): Promise<number> {
+    return findTabId(page, (fn, ...args) => this.evalInExtension(fn, ...args));
+  }
+
+  storage(area: StorageArea): Promise<Record<string, unknown>> {
+    return this.evalInExtension(extStorageGet, area);
+  }
+
+  setStorage(area: StorageArea, items: Record<string, unknown>): Promise<void> {
+    return this.evalInExtension(extStorageSet, area, items);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await closeAndClean(this.browser, this.resource);
   }
 }

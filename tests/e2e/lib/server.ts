@@ -345,3 +345,23 @@ ${spec.extraHtml ?? ''}
 </body></html>
 `);
 }
+
+/**
+ * A page that makes `requests` fetch() calls, 24 at a time: first one to each of `hosts`
+ * distinct hosts `h<i>.<hostSuffix>` (map `*.<hostSuffix>` to a network), then the rest to its
+ * own origin's `/n?<i>` (route it with {@link text}). Sets the done flag when all settled. For
+ * stress tests and the benchmark: a page of many requests, some to many distinct hosts.
+ */
+export function manyRequestsPage(port: number, { hosts, requests, hostSuffix }: { hosts: number; requests: number; hostSuffix: string }): RouteResponse {
+  return html(`<!doctype html><title>${requests} requests</title><script>
+(async () => {
+  const urls = [];
+  for (let i = 0; i < ${hosts}; i++) urls.push('http://h' + i + '.${hostSuffix}:${port}/x');
+  for (let i = urls.length; i < ${requests}; i++) urls.push('/n?' + i);
+  let next = 0;
+  const worker = async () => { while (next < urls.length) { const u = urls[next++]; await fetch(u, { mode: 'no-cors' }).catch(() => {}); } };
+  await Promise.all(Array.from({ length: 24 }, worker));
+  window.${PAGE_DONE_FLAG} = true;
+})();
+</script>`);
+}

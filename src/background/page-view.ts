@@ -154,3 +154,33 @@ export function endpointsByOperator(view: PageView): Array<[string, number]> {
   for (const e of view.endpoints) counts.set(e.operator, (counts.get(e.operator) ?? 0) + 1);
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
+
+/**
+ * Moves what `from` recorded into `into` (same host + operator: counts add
+ * up, lists join under their caps). Returns how many endpoints `into` gained.
+ */
+export function mergePageView(into: PageView, from: PageView): number {
+  let added = 0;
+  into.requests += from.requests;
+  into.spilled += from.spilled;
+  for (const e of from.endpoints) {
+    const same = into.endpoints.find((x) => x.host === e.host && x.operatorId === e.operatorId);
+    if (!same) {
+      if (into.endpoints.length >= LIMITS.endpointsPerPageView) into.spilled += e.count;
+      else {
+        into.endpoints.push({ ...e });
+        added++;
+      }
+      continue;
+    }
+    same.count += e.count;
+    same.errors += e.errors;
+    same.firstSeen = Math.min(same.firstSeen, e.firstSeen);
+    same.lastSeen = Math.max(same.lastSeen, e.lastSeen);
+    for (const ip of e.ips) addCapped(same.ips, ip, LIMITS.ipsPerEndpoint);
+    for (const type of e.types) addCapped(same.types, type, LIMITS.typesPerEndpoint);
+    for (const by of e.matchedBy) addCapped(same.matchedBy, by, 3);
+    for (const frame of e.frames) addCapped(same.frames, frame, LIMITS.framesPerEndpoint);
+  }
+  return added;
+}

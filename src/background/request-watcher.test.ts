@@ -120,6 +120,24 @@ describe('RequestWatcher', () => {
     expect(tracker.tab(1)!.current).toBe(view);
   });
 
+  it('counts a navigation whose commit arrived before its requests (Firefox) for the page it shows', async () => {
+    const { tracker, watcher, navigate } = setup();
+    await navigate(1, 'https://old.example/');
+    // webNavigation first: the landing page is on screen before any of its requests is seen.
+    const landing = tracker.commit({ tabId: 1, url: 'https://new.example/landing', site: 'new.example', time: time++, forwardBack: false });
+    await watcher.handle(event({ kind: 'redirect', requestId: 'late', type: 'main_frame', url: 'https://go.cmpassport.com/r', ip: '192.0.2.1' }));
+    expect(tracker.tab(1)!.current!.endpoints).toHaveLength(0); // the hop waits as provisional
+    await watcher.handle(event({ kind: 'response', requestId: 'late', type: 'main_frame', url: 'https://new.example/landing', ip: '192.0.2.2' }));
+    expect(tracker.tab(1)!.current).toBe(landing);
+    expect(landing.endpoints.map((e) => e.host)).toEqual(['go.cmpassport.com']);
+    expect(landing.requests).toBe(2);
+    expect(tracker.tab(1)!.provisional).toEqual({});
+    // In the usual order nothing moves: a later navigation's hops wait for its own commit.
+    await watcher.handle(event({ kind: 'redirect', requestId: 'next', type: 'main_frame', url: 'https://x.cmpassport.com/', ip: null }));
+    await watcher.handle(event({ kind: 'response', requestId: 'next', type: 'main_frame', url: 'https://new.example/landing', ip: null }));
+    expect(landing.endpoints).toHaveLength(1);
+  });
+
   it('counts requests of subframes for the tab page, naming the frame', async () => {
     const { tracker, watcher, navigate } = setup();
     await navigate(1, 'https://top.example/');

@@ -159,6 +159,15 @@ export class RequestWatcher {
           // The navigation failed: the tab shows an error page for it now.
           return [tracker.navigationFailed(event.requestId, event.time) ?? { tabId: event.tabId, view, visible: false }];
         }
+        if (event.kind === 'response') {
+          // Its page may already be on screen (the commit came first): then it counts there.
+          const shown = tracker.navigationResponded(event.tabId, event.requestId, event.url);
+          if (shown) {
+            const target = { tabId: event.tabId, view: shown.view, visible: true };
+            if (shown.added > 0) this.deps.onChange(target, { flagged: true, isNewEndpoint: true });
+            return [target];
+          }
+        }
         return [{ tabId: event.tabId, view, visible: false }];
       }
       return [tracker.forFrame(event.tabId, event.time, event.documentId)];

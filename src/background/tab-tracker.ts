@@ -1,4 +1,4 @@
-import { newPageView, type PageView } from './page-view.ts';
+import { mergePageView, newPageView, type PageView } from './page-view.ts';
 
 // Which page view a request belongs to. This is where webRequest's edge cases
 // live, each named: a navigation's own requests arrive before its commit, a
@@ -18,6 +18,12 @@ export interface TabState {
   prerendered: Record<string, PageView>;
   /** Page views this tab showed before, newest first, for back/forward-cache restores. */
   recent: PageView[];
+  /**
+   * Id of the current page view when it committed before any request of its
+   * navigation arrived (Firefox can deliver webNavigation ahead of
+   * webRequest): its navigation's hops are still to come.
+   */
+  committedAhead?: string | null;
 }
 
 export const TAB_LIMITS = { recent: 3, prerendered: 4, provisional: 4 } as const;
@@ -158,12 +164,35 @@ export class TabTracker {
     // Firefox has no documentId: a back/forward navigation that made no
     // request at all is a back/forward-cache restore of the same URL.
     if (!view && details.forwardBack && documentId === undefined) view = this.takeRecent(state, (v) => v.url === details.url);
-    if (!view) view = newPageView(details.tabId, details.url, details.site, details.time);
+    let ahead = false;
+    if (!view) {
+      view = newPageView(details.tabId, details.url, details.site, details.time);
+      ahead = true;
+    }
     view.url = details.url;
     view.site = details.site;
     if (documentId !== undefined) view.documentId = documentId;
     this.show(state, view);
+    state.committedAhead = ahead ? view.id : null;
     return view;
+  }
+
+  /**
+   * The final response of a top-level navigation. If the tab already
+   * committed a page for this URL without having seen any of its requests,
+   * those requests (and its redirect hops, kept as provisional) belong to the
+   * page on screen: move them there. Returns that page view and how many
+   * endpoints it gained, or undefined when the navigation is still to commit.
+   */
+  navigationResponded(tabId: number, requestId: string, url: string): { view: PageView; added: number } | undefined {
+    const state = this.tabs.get(tabId);
+    const current = state?.current;
+    if (!state || !current || state.committedAhead !== current.id || withoutFragment(current.url) !== withoutFragment(url)) return undefined;
+    state.committedAhead = null;
+    const hops = state.provisional[requestId];
+    if (!hops) return { view: current, added: 0 };
+    this.dropProvisional(state, requestId);
+    return { view: current, added: mergePageView(current, hops) };
   }
 
   /** history.pushState or a #fragment change: same document, same page view; only the URL moves. */

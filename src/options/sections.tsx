@@ -58,6 +58,7 @@ export function CustomEntriesSection({ form, problems, change }: SectionProps) {
       <h2 id="custom-heading">{t('customHeading')}</h2>
       <p class="help">{t('customHelp')}</p>
       <h3 id="asns-heading">{t('asnsHeading')}</h3>
+      <p class="help">{t('asnsHelp')}</p>
       <EntryListEditor list="asns" kind="asn" rows={form.asns} problems={problems} onChange={(asns) => change({ asns })} withOperator />
       <h3 id="cidrs-heading">{t('cidrsHeading')}</h3>
       <EntryListEditor list="cidrs" kind="cidr" rows={form.cidrs} problems={problems} onChange={(cidrs) => change({ cidrs })} withOperator />

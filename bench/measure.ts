@@ -71,7 +71,3 @@ export function measureOnce(name: string, op: () => unknown, runs = 30): Figure 
 function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
-
-export function sinkValue(): number {
-  return sink;
-}

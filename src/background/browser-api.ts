@@ -12,7 +12,6 @@ import { iconStateFor, toolbarIconPaths, type IconState } from './toolbar-icon.t
 export { browser };
 
 export const sessionArea: SessionArea = {
-  get: (keys) => browser.storage.session.get(keys),
   set: (items) => browser.storage.session.set(items),
   remove: (keys) => browser.storage.session.remove(keys),
 };

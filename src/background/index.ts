@@ -35,20 +35,18 @@ let data: EngineData = { list: EMPTY_LIST, table: IpTable.fromRanges([], []) };
 let dataError: string | null = null;
 let dataLoadedMs = 0;
 
+/** The list was checked when the extension was built; only the table file can fail here. */
 async function loadData(): Promise<void> {
-  const problems: string[] = [];
   const list = bundledList();
-  let table = data.table;
   const file = await early.table;
   try {
     if (!file.ok) throw file.error;
-    table = bundledTable(file.value);
+    data = { list, table: bundledTable(file.value) };
   } catch (error) {
-    problems.push(`IP table: ${String(error)}`);
+    data = { list, table: data.table };
+    dataError = `IP table: ${String(error)}`;
+    console.error('Carrier Watch: the bundled IP table is unreadable, flagging by domain only:', dataError);
   }
-  data = { list, table };
-  dataError = problems.length > 0 ? problems.join('; ') : null;
-  if (dataError) console.error('Carrier Watch: bundled data unreadable, flagging with what could be read:', dataError);
   dataLoadedMs = performance.now();
 }
 let settings: Settings = DEFAULT_SETTINGS;

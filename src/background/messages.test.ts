@@ -26,7 +26,7 @@ function context() {
   const area = memoryArea();
   const siteLog = new SiteLogStore(area, () => DEFAULT_LOG_LIMITS, 0);
   const tracker = new TabTracker(() => '');
-  const mirror = new SessionMirror<TabState>({ get: async () => ({}), set: async () => undefined, remove: async () => undefined }, 'tab:', () => undefined);
+  const mirror = new SessionMirror<TabState>({ set: async () => undefined, remove: async () => undefined }, 'tab:', () => undefined);
   return { area, siteLog, ctx: { ready: Promise.resolve(), tracker, siteLog, mirror, unattributed: new UnattributedLog(), settings: () => DEFAULT_SETTINGS, dataError: (): string | null => null } };
 }
 

@@ -9,7 +9,6 @@
 // writing every 100 ms on a 10,000-request page peaked the heap at 30 MB.
 
 export interface SessionArea {
-  get(keys: null): Promise<Record<string, unknown>>;
   set(items: Record<string, unknown>): Promise<void>;
   remove(keys: string[]): Promise<void>;
 }
@@ -32,12 +31,7 @@ export class SessionMirror<T> {
     private readonly lazyDelayMs = 2000,
   ) {}
 
-  /** Every saved entry under the prefix, by key (without the prefix). */
-  async load(): Promise<Map<string, unknown>> {
-    return this.entriesOf(await this.area.get(null));
-  }
-
-  /** The entries under the prefix in everything the area holds (read elsewhere, e.g. at start). */
+  /** The entries under the prefix, by key (without it), in everything the area holds (read at start by early-start.ts). */
   entriesOf(all: Record<string, unknown>): Map<string, unknown> {
     const out = new Map<string, unknown>();
     for (const [key, value] of Object.entries(all)) if (key.startsWith(this.prefix)) out.set(key.slice(this.prefix.length), value);

@@ -83,7 +83,7 @@ describe('SessionMirror', () => {
     expect(area.data).toEqual({ 'tab:1': 10, 'tab:2': 20 });
     mirror.deleted('2');
     await mirror.flush();
-    expect([...(await new SessionMirror<number>(area, 'tab:', () => undefined).load())]).toEqual([['1', 10]]);
+    expect([...new SessionMirror<number>(area, 'tab:', () => undefined).entriesOf(await area.get(null))]).toEqual([['1', 10]]);
   });
 
   it('writes within the delay of the first change however many follow (one timer, not one per change)', async () => {

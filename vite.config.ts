@@ -6,6 +6,7 @@ import { flaggedListPlugin } from './scripts/flagged-list-plugin.ts';
 import { iconsPlugin } from './scripts/icons/icons-plugin.ts';
 import { noInnerHtmlPlugin } from './scripts/no-inner-html-plugin.ts';
 import { noticesPlugin } from './scripts/notices-plugin.ts';
+import { contentScriptsPlugin, type ContentScriptEntry } from './scripts/content-scripts-plugin.ts';
 import { manifestFor, type Browser, type ManifestSource } from './scripts/manifest-for-browser.ts';
 
 // One Vite build per browser (`--mode chrome` / `--mode firefox`), each into
@@ -18,6 +19,9 @@ const source = JSON.parse(readFileSync(new URL('./manifest.json', import.meta.ur
 export default defineConfig(({ mode }) => {
   if (mode !== 'chrome' && mode !== 'firefox') throw new Error(`build with --mode chrome or --mode firefox (got "${mode}")`);
   const browser: Browser = mode;
+  const target = browser === 'chrome' ? 'chrome116' : 'firefox140';
+  // Content scripts are built apart (see content-scripts-plugin.ts): crx never sees them.
+  const { content_scripts: contentScripts = [], ...manifest } = manifestFor(browser, source, pkg.version) as { content_scripts?: ContentScriptEntry[] };
   return {
     // manifest.json is plain JSON, so its type is asserted here; crx checks it while building.
     plugins: [
@@ -27,12 +31,13 @@ export default defineConfig(({ mode }) => {
       noticesPlugin(new URL('./', import.meta.url)),
       noInnerHtmlPlugin(),
       preact(),
-      crx({ manifest: manifestFor(browser, source, pkg.version) as unknown as ManifestV3Export, browser }),
+      crx({ manifest: manifest as unknown as ManifestV3Export, browser }),
+      contentScriptsPlugin(new URL('./', import.meta.url), contentScripts, target),
     ],
     build: {
       outDir: `dist/${browser}`,
       emptyOutDir: true,
-      target: browser === 'chrome' ? 'chrome116' : 'firefox140',
+      target,
       // Minified: the service worker parses its script at every cold start (see npm run
       // bench). Reviewers rebuild from the source package (npm run package).
       minify: true,

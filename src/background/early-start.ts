@@ -11,7 +11,7 @@ interface EarlyApi {
     local: { get(keys: string): Promise<Record<string, unknown>> };
     session: { get(keys: null): Promise<Record<string, unknown>> };
   };
-  tabs: { query(query: object): Promise<Array<{ id?: number; incognito: boolean }>> };
+  tabs: { query(query: object): Promise<Array<{ id?: number; incognito: boolean; status?: string; url?: string }>> };
 }
 
 // Firefox has `browser`; Chrome's `chrome` returns promises in MV3 too.

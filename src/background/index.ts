@@ -1,5 +1,5 @@
 import { early, scriptStartMs } from './early-start.ts';
-import type { WebNavigation, WebRequest } from 'webextension-polyfill';
+import type { Runtime, WebNavigation, WebRequest } from 'webextension-polyfill';
 import type { Classifier } from '../engine/classifier.ts';
 import { hostOfUrl } from '../engine/host.ts';
 import { siteOf } from '../engine/party.ts';
@@ -12,10 +12,11 @@ import { BadgeScheduler, badgeFor } from './badge.ts';
 import { browser, localArea, sessionArea, toolbarBadge } from './browser-api.ts';
 import { firefoxResolver } from './firefox-dns.ts';
 import { HostIpCache } from './host-ip-cache.ts';
-import { handleMessage } from './messages.ts';
+import { handleMessage, isFromExtensionPage } from './messages.ts';
+import { isResourceReport, parseResourceReport, ReportBudget } from './page-reports.ts';
 import { browserNotificationSink, Notifier } from './notifier.ts';
 import type { PageView } from './page-view.ts';
-import { RequestWatcher, type RequestEvent } from './request-watcher.ts';
+import { RequestWatcher, type PageResource, type RequestEvent } from './request-watcher.ts';
 import { SessionMirror } from './session-mirror.ts';
 import { DEFAULT_LOG_LIMITS, shouldLog } from './site-log.ts';
 import { SiteLogStore } from './site-log-store.ts';
@@ -63,6 +64,7 @@ const mirror = new SessionMirror<TabState>(sessionArea, 'tab:', (key) => tracker
 const siteLog = new SiteLogStore(localArea, () => ({ ...DEFAULT_LOG_LIMITS, retentionDays: settings.logRetentionDays }), 1000);
 const badges = new BadgeScheduler(toolbarBadge, (tabId) => badgeFor(tracker.tab(tabId)?.current));
 const unattributed = new UnattributedLog();
+const reportBudget = new ReportBudget();
 const notifier = new Notifier(browserNotificationSink(browser), localArea, (key, subs) => browser.i18n.getMessage(key, subs));
 
 function isShown(tabId: number, view: PageView): boolean {
@@ -75,18 +77,19 @@ function logVisit(tabId: number, view: PageView): void {
   if (shouldLog(view, privateTabs.has(tabId))) siteLog.record(view);
 }
 
+const ipCache = new HostIpCache();
 const watcher = new RequestWatcher({
   tracker,
   classifier: () => classifier,
-  ipCache: new HostIpCache(),
+  ipCache,
   resolver: firefoxResolver(),
-  onChange({ tabId, view }, { flagged, isNewEndpoint }) {
-    // A new endpoint is written promptly; a count or a spill can wait (seconds, well inside
+  onChange({ tabId, view }, { flagged, isNewEndpoint, badgeChanged }) {
+    // What the badge shows is written promptly; a count can wait (seconds, well inside
     // the 30 s a browser leaves an idle worker running).
-    mirror.changed(String(tabId), !isNewEndpoint);
+    mirror.changed(String(tabId), !badgeChanged);
     if (!flagged || !isShown(tabId, view)) return; // only a counter moved; or not on screen yet (a navigation, a prerender)
+    if (badgeChanged && tracker.tab(tabId)?.current === view) badges.request(tabId);
     if (isNewEndpoint && tracker.tab(tabId)?.current === view) {
-      badges.request(tabId);
       const endpoint = view.endpoints[view.endpoints.length - 1];
       if (endpoint) void notifier.onNewEndpoint(tabId, view, endpoint, settings, { isPrivate: privateTabs.has(tabId) });
     }
@@ -111,6 +114,14 @@ function applySettings(raw: unknown): void {
   }
 }
 
+/**
+ * Set in storage.session once the background has started: that area outlives
+ * a stopped worker but not an install, update, reload or browser restart, so
+ * finding it empty means this is a fresh start and pages already loading were
+ * partly missed.
+ */
+const STARTED_KEY = 'started';
+
 let storageReadMs = 0;
 const ready: Promise<void> = (async () => {
   // The reads were started by early-start.ts, before this script was evaluated.
@@ -131,10 +142,30 @@ const ready: Promise<void> = (async () => {
     if (tab.incognito) privateTabs.add(tab.id);
   }
   for (const [key, state] of mirror.entriesOf(saved.value)) {
-    if (open.has(Number(key))) tracker.restore(state as TabState);
-    else mirror.deleted(key); // closed while the worker was stopped
+    if (!open.has(Number(key))) {
+      mirror.deleted(key); // closed while the worker was stopped
+      continue;
+    }
+    tracker.restore(state as TabState);
+    rememberIps(state as TabState);
+  }
+  if (!(STARTED_KEY in saved.value)) {
+    const now = Date.now();
+    for (const tab of tabs.value) {
+      if (tab.id === undefined || tab.status !== 'loading' || !tab.url || !/^https?:/.test(tab.url)) continue;
+      tracker.startedWhileLoading(tab.id, tab.url, now, tab.incognito);
+      mirror.changed(String(tab.id));
+    }
+    void sessionArea.set({ [STARTED_KEY]: now }).catch(() => undefined);
   }
 })();
+
+/** A restarted worker's host → IP memory comes back from the endpoints it had, so cache hits keep their IP. */
+function rememberIps(state: TabState): void {
+  for (const view of [state.current, ...state.recent]) {
+    for (const e of view?.endpoints ?? []) if (e.ipSource === 'response' && e.ips[0] !== undefined) ipCache.set(e.host, e.ips[0]);
+  }
+}
 
 let isReady = false;
 void ready.then(() => (isReady = true));
@@ -217,6 +248,7 @@ function onRequest(kind: RequestEvent['kind'], details: AnyRequestDetails): void
       documentLifecycle: d.documentLifecycle,
       initiator: d.initiator ?? d.originUrl,
       documentUrl: d.documentUrl,
+      method: d.method,
     });
   });
 }
@@ -256,6 +288,7 @@ browser.webNavigation.onCommitted.addListener((details) => {
     const host = hostOfUrl(d.url);
     view.allowlisted = host.ok && classifier.isAllowlisted(host.host);
     badges.forget(d.tabId);
+    reportBudget.forgetTab(d.tabId);
     logVisit(d.tabId, view);
     // A navigation's own contacts (redirect hops, the page itself) arrive before its commit.
     if (view.endpoints.length > 0) void notifier.onPageShown(d.tabId, view, settings, { isPrivate: privateTabs.has(d.tabId) });
@@ -286,6 +319,7 @@ browser.tabs.onRemoved.addListener((tabId) => {
   enqueue(() => {
     tracker.removeTab(tabId);
     watcher.forgetTab(tabId);
+    reportBudget.forgetTab(tabId);
     badges.forget(tabId);
     privateTabs.delete(tabId);
     mirror.deleted(String(tabId));
@@ -307,9 +341,66 @@ browser.storage.onChanged.addListener((changes, area) => {
   if (area === 'local' && 'settings' in changes) enqueue(() => applySettings(changes['settings']?.newValue));
 });
 
-browser.runtime.onMessage.addListener((message: unknown) =>
-  handleMessage(message, { ready, tracker, siteLog, mirror, unattributed, settings: () => settings, dataError: () => dataError }),
-);
+// ---- what the content script reports: resources served from a cache ----
+
+/** Chrome's sender has the sending document's id and lifecycle; the polyfill's type does not list them. */
+type Sender = Runtime.MessageSender & { documentId?: string; documentLifecycle?: string };
+
+let refusedReports = 0;
+
+/**
+ * A frame's report of the resources it used. Untrusted: the tab and frame are
+ * the browser's `sender`, the message is checked (page-reports.ts), and each
+ * frame's document has a budget. Each resource then counts as a cache hit on
+ * that page view unless webRequest already counted its host there.
+ */
+function onResourceReport(message: unknown, sender: Sender): void {
+  const tabId = sender.tab?.id;
+  const frameId = sender.frameId;
+  if (tabId === undefined || tabId < 0 || frameId === undefined) return;
+  const parsed = parseResourceReport(message);
+  if (!parsed.ok) {
+    // Only a forged message gets here; say so once in a while, never per message.
+    if (refusedReports++ % 100 === 0) console.warn(`Carrier Watch: refused a resource report from tab ${tabId}: ${parsed.reason}`);
+    return;
+  }
+  const admitted = reportBudget.admit(tabId, `${frameId}:${sender.documentId ?? sender.url ?? ''}`, parsed.resources);
+  if (admitted.length === 0) return;
+  const time = Date.now();
+  const resources: PageResource[] = admitted.map(({ host, type }) => ({
+    tabId, frameId, documentId: sender.documentId, documentLifecycle: sender.documentLifecycle, frameUrl: sender.url ?? null, host, type, time,
+  }));
+  enqueue(() => {
+    if (sender.tab?.incognito) privateTabs.add(tabId);
+    return inOrder(resources, (resource) => watcher.handleCached(resource));
+  });
+}
+
+/** Runs `task` on each item in turn; synchronous while every task is (Chrome), a promise once one is not (Firefox's DNS). */
+function inOrder<T>(items: readonly T[], task: (item: T) => void | Promise<void>): void | Promise<void> {
+  for (let i = 0; i < items.length; i++) {
+    const result = task(items[i]!);
+    if (result instanceof Promise) {
+      return result.then(async () => {
+        for (const item of items.slice(i + 1)) await task(item);
+      });
+    }
+  }
+}
+
+const extensionPageOrigin = browser.runtime.getURL('');
+
+browser.runtime.onMessage.addListener((message: unknown, sender: Sender) => {
+  if (isResourceReport(message)) {
+    onResourceReport(message, sender);
+    return undefined;
+  }
+  // Everything else is for the extension's own pages: a web page's content script may not read or clear anything.
+  if (!isFromExtensionPage(sender.url, extensionPageOrigin)) return undefined;
+  return handleMessage(message, {
+    ready, tracker, siteLog, mirror, unattributed, settings: () => settings, dataError: () => dataError, isPrivate: (tabId) => privateTabs.has(tabId),
+  });
+});
 
 void ready.then(() => {
   // Lets the end-to-end harness wait for the listeners before the first page, and the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../engine/settings.ts';
-import { handleMessage } from './messages.ts';
+import { handleMessage, isFromExtensionPage } from './messages.ts';
 import { SessionMirror } from './session-mirror.ts';
 import { DEFAULT_LOG_LIMITS } from './site-log.ts';
 import { SiteLogStore, type LocalArea } from './site-log-store.ts';
@@ -27,7 +27,7 @@ function context() {
   const siteLog = new SiteLogStore(area, () => DEFAULT_LOG_LIMITS, 0);
   const tracker = new TabTracker(() => '');
   const mirror = new SessionMirror<TabState>({ set: async () => undefined, remove: async () => undefined }, 'tab:', () => undefined);
-  return { area, siteLog, ctx: { ready: Promise.resolve(), tracker, siteLog, mirror, unattributed: new UnattributedLog(), settings: () => DEFAULT_SETTINGS, dataError: (): string | null => null } };
+  return { area, siteLog, ctx: { ready: Promise.resolve(), tracker, siteLog, mirror, unattributed: new UnattributedLog(), settings: () => DEFAULT_SETTINGS, dataError: (): string | null => null, isPrivate: (tabId: number) => tabId === 7 } };
 }
 
 describe('clear-site-log', () => {
@@ -51,7 +51,25 @@ describe('clear-site-log', () => {
   });
 });
 
+describe('who may ask', () => {
+  it('answers the extension\'s own pages only, never a web page\'s content script', () => {
+    const origin = 'chrome-extension://abcdefghijklmnopabcdefghijklmnop/';
+    expect(isFromExtensionPage(`${origin}src/popup/index.html?tab=3`, origin)).toBe(true);
+    expect(isFromExtensionPage('https://evil.example/', origin)).toBe(false);
+    expect(isFromExtensionPage(`https://evil.example/${origin}`, origin)).toBe(false);
+    expect(isFromExtensionPage(undefined, origin)).toBe(false);
+  });
+});
+
 describe('get-tab', () => {
+  it('says the tab is private when the browser said so of the tab or its requests', async () => {
+    const { ctx } = context();
+    ctx.tracker.ensureTab(7);
+    ctx.tracker.ensureTab(8);
+    expect(await handleMessage({ type: 'get-tab', tabId: 7 }, ctx)).toMatchObject({ tab: { tabId: 7, private: true } });
+    expect(await handleMessage({ type: 'get-tab', tabId: 8 }, ctx)).toMatchObject({ tab: { tabId: 8, private: false } });
+  });
+
   it('says when part of the bundled data could not be read', async () => {
     const { ctx } = context();
     const reply = await handleMessage({ type: 'get-tab', tabId: 1 }, { ...ctx, dataError: () => 'IP table: bad magic' });

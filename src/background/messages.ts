@@ -36,6 +36,13 @@ interface Context {
   unattributed: UnattributedLog;
   settings: () => Settings;
   dataError: () => string | null;
+  /** A private (incognito) tab, as the browser said of the tab or its requests. */
+  isPrivate: (tabId: number) => boolean;
+}
+
+/** Only the extension's own pages may ask: a web page's content script sends reports, never requests. */
+export function isFromExtensionPage(senderUrl: string | undefined, extensionOrigin: string): boolean {
+  return senderUrl !== undefined && senderUrl.startsWith(extensionOrigin);
 }
 
 function isRequest(message: unknown): message is Request {
@@ -51,11 +58,14 @@ export function handleMessage(message: unknown, context: Context): Promise<unkno
       return ready.then(() => ({ ready: true }));
     case 'get-tab':
       if (typeof message.tabId !== 'number') return undefined;
-      return ready.then((): TabReply => ({
-        tab: tracker.tab(message.tabId) ?? null,
-        storageError: siteLog.lastError ?? mirror.lastError,
-        dataError: context.dataError(),
-      }));
+      return ready.then((): TabReply => {
+        const tab = tracker.tab(message.tabId);
+        return {
+          tab: tab ? { ...tab, private: tab.private || context.isPrivate(message.tabId) } : null,
+          storageError: siteLog.lastError ?? mirror.lastError,
+          dataError: context.dataError(),
+        };
+      });
     case 'get-site-log':
       if (typeof message.site !== 'string') return undefined;
       return ready.then(() => siteLog.get(message.site));

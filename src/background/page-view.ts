@@ -11,7 +11,16 @@ export const LIMITS = {
   ipsPerEndpoint: 8,
   framesPerEndpoint: 4,
   typesPerEndpoint: 12,
+  methodsPerEndpoint: 6,
 } as const;
+
+/**
+ * Where an endpoint's IPs came from: a response reported it (over the network,
+ * or Chrome's disk cache, which keeps the IP with the entry); the IP last seen
+ * for the host (a resource served from a cache reports none); or what
+ * Firefox's DNS answered. Null: not known.
+ */
+export type IpSource = 'response' | 'last-seen' | 'dns';
 
 export interface Endpoint {
   host: string;
@@ -32,6 +41,19 @@ export interface Endpoint {
   count: number;
   /** Of those, how many failed or were blocked. */
   errors: number;
+  /**
+   * Of those, how many the page used from a cache: a response the browser
+   * served from its disk cache, or a resource the page reported (Resource
+   * Timing, an image load) with no webRequest event at all (memory, image,
+   * preload and service-worker caches). The rest went over the network.
+   */
+  cached: number;
+  /** HTTP methods seen (GET, POST, ...), in order of first use. */
+  methods: string[];
+  /** It received data: a request with a non-GET method (POST, PUT, a beacon, a form), or a WebSocket. */
+  sentData: boolean;
+  /** How `ips` were learned; null while no IP is known. */
+  ipSource: IpSource | null;
   firstSeen: number;
   lastSeen: number;
   party: 'first' | 'third';
@@ -56,6 +78,12 @@ export interface PageView {
   /** Every request seen for this page view, flagged or not. */
   requests: number;
   allowlisted: boolean;
+  /**
+   * Carrier Watch started (install, update, enable, browser start) while this
+   * page was loading, so what it contacted before is missing: the count is a
+   * lower bound until the tab's next navigation.
+   */
+  partial?: boolean;
 }
 
 /** One request (or redirect hop) to a flagged destination, as the watcher saw it. */
@@ -70,6 +98,31 @@ export interface Contact {
   frameUrl: string | null;
   viaWorker: boolean;
   cname: string | null;
+  /** Served from a cache (see Endpoint.cached). */
+  cached: boolean;
+  /** The HTTP method; null when not known (a resource the page reported). */
+  method: string | null;
+  /** How `ip` was learned (null with no IP). */
+  ipSource: IpSource | null;
+}
+
+/** What one contact changed. */
+export interface ContactChange {
+  /** It added an endpoint. */
+  isNew: boolean;
+  /** What the badge shows may have changed: a new endpoint, or the first one that did not fit under the cap ("200+"). */
+  badgeChanged: boolean;
+}
+
+const NO_CHANGE: ContactChange = Object.freeze({ isNew: false, badgeChanged: false });
+
+const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Resource types that carry data to the server whatever their method: a WebSocket talks both ways, a beacon or report posts. */
+const SENDING_TYPES = new Set(['websocket', 'ping', 'beacon', 'csp_report']);
+
+/** Whether a request sends the server data beyond its URL: a non-GET method (POST, PUT, PATCH, a form), a beacon, or a WebSocket. */
+export function sendsData(method: string | null, type: string): boolean {
+  return (method !== null && !READ_ONLY_METHODS.has(method)) || SENDING_TYPES.has(type);
 }
 
 let sequence = 0;
@@ -94,16 +147,17 @@ export function frameLabel(url: string | null): string | null {
   }
 }
 
-/** Adds one flagged contact. Returns true when what the badge shows may have changed. */
-export function recordContact(view: PageView, contact: Contact): boolean {
+/** Adds one flagged contact to the page view. */
+export function recordContact(view: PageView, contact: Contact): ContactChange {
   const c = contact.classification;
-  if (!c.flagged || c.operatorId === null) return false;
+  if (!c.flagged || c.operatorId === null) return NO_CHANGE;
   let endpoint = view.endpoints.find((e) => e.host === contact.host && e.operatorId === c.operatorId);
   const isNew = endpoint === undefined;
   if (!endpoint) {
     if (view.endpoints.length >= LIMITS.endpointsPerPageView) {
+      // The first contact past the cap turns "200" into "200+": the badge must show it.
       view.spilled++;
-      return false;
+      return { isNew: false, badgeChanged: view.spilled === 1 };
     }
     const domainMatch = c.matches.find((m) => m.by === 'domain');
     endpoint = {
@@ -121,6 +175,10 @@ export function recordContact(view: PageView, contact: Contact): boolean {
       types: [],
       count: 0,
       errors: 0,
+      cached: 0,
+      methods: [],
+      sentData: false,
+      ipSource: null,
       firstSeen: contact.time,
       lastSeen: contact.time,
       party: contact.party,
@@ -131,6 +189,10 @@ export function recordContact(view: PageView, contact: Contact): boolean {
   }
   endpoint.count++;
   if (contact.failed) endpoint.errors++;
+  else if (contact.cached) endpoint.cached++;
+  if (contact.method !== null) addCapped(endpoint.methods, contact.method, LIMITS.methodsPerEndpoint);
+  if (sendsData(contact.method, contact.type)) endpoint.sentData = true;
+  if (contact.ipSource !== null && (endpoint.ipSource === null || contact.ipSource === 'response')) endpoint.ipSource = contact.ipSource;
   endpoint.lastSeen = Math.max(endpoint.lastSeen, contact.time);
   endpoint.firstSeen = Math.min(endpoint.firstSeen, contact.time);
   if (contact.ip !== null) addCapped(endpoint.ips, contact.ip, LIMITS.ipsPerEndpoint);
@@ -145,7 +207,7 @@ export function recordContact(view: PageView, contact: Contact): boolean {
   const frame = frameLabel(contact.frameUrl);
   if (frame !== null) addCapped(endpoint.frames, frame, LIMITS.framesPerEndpoint);
   if (contact.viaWorker) endpoint.viaWorker = true;
-  return isNew;
+  return { isNew, badgeChanged: isNew };
 }
 
 /** Operator name → number of distinct endpoints, in a stable order (most first, then by name). */
@@ -175,6 +237,10 @@ export function mergePageView(into: PageView, from: PageView): number {
     }
     same.count += e.count;
     same.errors += e.errors;
+    same.cached += e.cached;
+    same.sentData ||= e.sentData;
+    if (e.ipSource !== null && (same.ipSource === null || e.ipSource === 'response')) same.ipSource = e.ipSource;
+    for (const method of e.methods) addCapped(same.methods, method, LIMITS.methodsPerEndpoint);
     same.firstSeen = Math.min(same.firstSeen, e.firstSeen);
     same.lastSeen = Math.max(same.lastSeen, e.lastSeen);
     for (const ip of e.ips) addCapped(same.ips, ip, LIMITS.ipsPerEndpoint);

@@ -8,7 +8,7 @@ import type { FlaggedList } from '../engine/types.ts';
 import { badgeFor } from './badge.ts';
 import { HostIpCache } from './host-ip-cache.ts';
 import { LIMITS } from './page-view.ts';
-import { RequestWatcher, type HostResolver, type RequestEvent } from './request-watcher.ts';
+import { RequestWatcher, type HostResolver, type PageResource, type RequestEvent } from './request-watcher.ts';
 import { TabTracker } from './tab-tracker.ts';
 
 // The watcher and the tab tracker together, fed the event sequences the
@@ -41,14 +41,14 @@ function setup(resolver?: HostResolver) {
     const host = hostOfUrl(url);
     return host.ok ? siteOf(host.host) : '';
   });
-  const changes: Array<{ tabId: number; isNew: boolean }> = [];
+  const changes: Array<{ tabId: number; isNew: boolean; badgeChanged: boolean }> = [];
   const orphans: string[] = [];
   const watcher = new RequestWatcher({
     tracker,
     classifier: () => classifier,
     ipCache: new HostIpCache(),
     resolver,
-    onChange: ({ tabId }, { isNewEndpoint }) => changes.push({ tabId, isNew: isNewEndpoint }),
+    onChange: ({ tabId }, { isNewEndpoint, badgeChanged }) => changes.push({ tabId, isNew: isNewEndpoint, badgeChanged }),
     onUnattributed: (origin, e) => orphans.push(`${origin} ${e.url}`),
   });
   /** A full top-level navigation: the main_frame request, then the commit. */
@@ -271,5 +271,107 @@ describe('RequestWatcher', () => {
     expect(view.spilled).toBe(10_000 - LIMITS.endpointsPerPageView);
     expect(badgeFor(view).text).toBe(`${LIMITS.endpointsPerPageView}+`);
     expect(JSON.stringify(tracker.tab(1)).length).toBeLessThan(150_000);
+  });
+
+  it('asks for the badge when the first endpoint past the cap turns the count into "200+"', async () => {
+    const { tracker, watcher, navigate, changes } = setup();
+    await navigate(1, 'https://a.example/');
+    for (let i = 0; i < LIMITS.endpointsPerPageView + 3; i++) await watcher.handle(event({ url: `https://h${i}.cmpassport.com/x` }));
+    const pastCap = changes.slice(-3);
+    // The 201st host changes the badge's text; the ones after it do not.
+    expect(pastCap.map((c) => c.badgeChanged)).toEqual([true, false, false]);
+    expect(pastCap.every((c) => !c.isNew)).toBe(true);
+    expect(badgeFor(tracker.tab(1)!.current!).text).toBe(`${LIMITS.endpointsPerPageView}+`);
+  });
+
+  it('marks an endpoint that received data: a POST, a beacon, a WebSocket; a GET alone is not', async () => {
+    const { tracker, watcher, navigate } = setup();
+    await navigate(1, 'https://chat.example.com/login');
+    await watcher.handle(event({ url: 'https://www.cmpassport.com/sdk.js', method: 'GET' }));
+    await watcher.handle(event({ url: 'https://log.cmpassport.com/b', type: 'ping', method: 'POST' }));
+    await watcher.handle(event({ url: 'wss://ws.cmpassport.com/s', type: 'websocket', method: 'GET' }));
+    await watcher.handle(event({ url: 'https://www.cmpassport.com/api', type: 'xmlhttprequest', method: 'PUT' }));
+    const byHost = (host: string) => tracker.tab(1)!.current!.endpoints.find((e) => e.host === host)!;
+    expect(byHost('www.cmpassport.com')).toMatchObject({ methods: ['GET', 'PUT'], sentData: true, types: ['script', 'xmlhttprequest'] });
+    expect(byHost('log.cmpassport.com')).toMatchObject({ methods: ['POST'], sentData: true });
+    expect(byHost('ws.cmpassport.com')).toMatchObject({ sentData: true });
+  });
+
+  it('counts disk-cache responses as served from the cache, with the IP stored with them', async () => {
+    const { tracker, watcher, navigate } = setup();
+    await navigate(1, 'https://a.example/');
+    await watcher.handle(event({ url: 'https://x.cmpassport.com/a.js', fromCache: true, ip: '203.0.113.5' }));
+    await watcher.handle(event({ url: 'https://x.cmpassport.com/b.js' }));
+    expect(tracker.tab(1)!.current!.endpoints[0]).toMatchObject({ count: 2, cached: 1, ipSource: 'response' });
+  });
+
+  describe('resources the page reports (served from a cache, no webRequest event)', () => {
+    const report = (host: string, more: Partial<PageResource> = {}): PageResource => ({ tabId: 1, frameId: 0, frameUrl: null, host, type: 'script', time: time++, ...more });
+
+    it('counts a cached flagged resource on the page view with the IP last seen for its host', async () => {
+      const { tracker, watcher, navigate } = setup();
+      await navigate(1, 'https://chat.example.com/login');
+      await watcher.handle(event({ url: 'https://cdn.example.net/a.png', type: 'image', ip: CT_IP }));
+      await watcher.handle(event({ url: 'https://www.cmpassport.com/sdk.js', ip: '203.0.113.5' }));
+      // The sign-up page: both come from the memory cache, no request at all.
+      await navigate(1, 'https://chat.example.com/signup');
+      await watcher.handleCached(report('www.cmpassport.com'));
+      await watcher.handleCached(report('cdn.example.net', { type: 'image' }));
+      const view = tracker.tab(1)!.current!;
+      expect(view.endpoints.map((e) => [e.host, e.count, e.cached, e.ips, e.ipSource])).toEqual([
+        ['www.cmpassport.com', 1, 1, ['203.0.113.5'], 'last-seen'],
+        ['cdn.example.net', 1, 1, [CT_IP], 'last-seen'],
+      ]);
+      expect(view.endpoints[1]!.matchedBy).toEqual(['ip']);
+      expect(badgeFor(view).text).toBe('2');
+    });
+
+    it('drops what webRequest already counted on the page view, and unflagged hosts', async () => {
+      const { tracker, watcher, navigate, changes } = setup();
+      await navigate(1, 'https://a.example/');
+      await watcher.handle(event({ url: 'https://www.cmpassport.com/sdk.js' }));
+      const before = changes.length;
+      await watcher.handleCached(report('www.cmpassport.com'));
+      await watcher.handleCached(report('static.example.com'));
+      expect(tracker.tab(1)!.current!.endpoints[0]).toMatchObject({ count: 1, cached: 0 });
+      expect(tracker.tab(1)!.current!.endpoints).toHaveLength(1);
+      expect(changes.length).toBe(before);
+    });
+
+    it('flags by domain with no IP known, and says the IP is not known', async () => {
+      const { tracker, watcher, navigate } = setup();
+      await navigate(1, 'https://a.example/');
+      await watcher.handleCached(report('open.cmpassport.com', { frameId: 3, frameUrl: 'https://frame.example/x?token=1' }));
+      expect(tracker.tab(1)!.current!.endpoints[0]).toMatchObject({ host: 'open.cmpassport.com', ips: [], ipSource: null, cached: 1, frames: ['https://frame.example/x'] });
+    });
+
+    it('asks DNS in Firefox for a cached resource of a host never seen', async () => {
+      const resolver: HostResolver = { resolve: async () => ({ addresses: [CT_IP], canonicalName: null }) };
+      const { tracker, watcher, navigate } = setup(resolver);
+      await navigate(1, 'https://a.example/');
+      await watcher.handleCached(report('img.example.org', { type: 'image' }));
+      expect(tracker.tab(1)!.current!.endpoints[0]).toMatchObject({ ips: [CT_IP], ipSource: 'dns', cached: 1, operatorId: 'china-telecom' });
+    });
+
+    it('puts a late report of a page the tab left on that page (Chrome documentId), and a prerendered page\'s on it', async () => {
+      const { tracker, watcher } = setup();
+      const first = tracker.commit({ tabId: 1, url: 'https://a.example/', site: 'a.example', time: time++, documentId: 'A', forwardBack: false });
+      tracker.commit({ tabId: 1, url: 'https://b.example/', site: 'b.example', time: time++, documentId: 'B', forwardBack: false });
+      await watcher.handleCached(report('x.cmpassport.com', { documentId: 'A' }));
+      expect(first.endpoints.map((e) => e.host)).toEqual(['x.cmpassport.com']);
+      await watcher.handleCached(report('y.cmpassport.com', { documentId: 'P', documentLifecycle: 'prerender', frameUrl: 'https://c.example/' }));
+      expect(tracker.tab(1)!.prerendered['P']!.endpoints.map((e) => e.host)).toEqual(['y.cmpassport.com']);
+      expect(tracker.tab(1)!.current!.endpoints).toEqual([]);
+    });
+  });
+
+  it('marks a page view it never saw start as partial', async () => {
+    const { tracker, watcher } = setup();
+    await watcher.handle(event({ url: 'https://x.cmpassport.com/a.js', tabId: 4 }));
+    expect(tracker.tab(4)!.current).toMatchObject({ url: '', partial: true });
+    const loading = tracker.startedWhileLoading(5, 'https://b.example/login', time++, false);
+    expect(loading).toMatchObject({ url: 'https://b.example/login', site: 'b.example', partial: true });
+    // The next navigation is seen whole.
+    expect(tracker.commit({ tabId: 5, url: 'https://b.example/next', site: 'b.example', time: time++, forwardBack: false }).partial).toBeUndefined();
   });
 });

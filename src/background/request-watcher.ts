@@ -2,7 +2,7 @@ import type { Classification, Classifier } from '../engine/classifier.ts';
 import { hostOfUrl } from '../engine/host.ts';
 import { partyOf } from '../engine/party.ts';
 import type { HostIpCache } from './host-ip-cache.ts';
-import { recordContact, type PageView } from './page-view.ts';
+import { recordContact, type Contact, type IpSource, type PageView } from './page-view.ts';
 import type { Attribution, TabTracker } from './tab-tracker.ts';
 
 // Turns webRequest events into contacts on page views. Each request hop is
@@ -23,6 +23,8 @@ export interface RequestEvent {
   ip: string | null;
   fromCache: boolean;
   time: number;
+  /** HTTP method (every webRequest event has it). */
+  method?: string | undefined;
   /** Chrome: the document that made the request, its lifecycle and frame type. */
   documentId?: string | undefined;
   documentLifecycle?: string | undefined;
@@ -32,9 +34,44 @@ export interface RequestEvent {
   documentUrl?: string | undefined;
 }
 
+/**
+ * A resource a frame's document used that no webRequest event reported: one
+ * served from the memory, image, preload or service-worker cache. The content
+ * script sees it in Resource Timing (or as an image load) and the background
+ * passes it here with the tab and frame the browser gave as the sender.
+ */
+export interface PageResource {
+  tabId: number;
+  frameId: number;
+  /** Chrome: the sending document's id and lifecycle (a prerendered page reports too). */
+  documentId?: string | undefined;
+  documentLifecycle?: string | undefined;
+  /** URL of the frame that used it. */
+  frameUrl: string | null;
+  host: string;
+  /** As a webRequest type: script, image, stylesheet, ... */
+  type: string;
+  time: number;
+}
+
 /** What DNS says of a host (Firefox's dns.resolve); absent in Chrome. */
 export interface HostResolver {
   resolve(host: string): Promise<{ addresses: string[]; canonicalName: string | null } | null>;
+}
+
+export interface WatcherChange {
+  flagged: boolean;
+  isNewEndpoint: boolean;
+  /** What the tab's badge shows may have changed (a new endpoint, or the first one past the cap). */
+  badgeChanged: boolean;
+}
+
+const COUNTER_MOVED: WatcherChange = Object.freeze({ flagged: false, isNewEndpoint: false, badgeChanged: false });
+
+interface Address {
+  ip: string | null;
+  ipSource: IpSource | null;
+  cname: string | null;
 }
 
 export interface WatcherDeps {
@@ -47,7 +84,7 @@ export interface WatcherDeps {
    * `isNewEndpoint` when that added an endpoint), not when a request only
    * moved the request counter.
    */
-  onChange: (attribution: Attribution, change: { flagged: boolean; isNewEndpoint: boolean }) => void;
+  onChange: (attribution: Attribution, change: WatcherChange) => void;
   /** A worker's flagged request that no open tab could be tied to. */
   onUnattributed?: (origin: string, event: RequestEvent) => void;
 }
@@ -81,43 +118,100 @@ export class RequestWatcher {
     if (alreadyCounted) return;
     if (event.type === 'sub_frame' || event.type === 'main_frame') this.frameUrls.set(`${event.tabId}:${event.frameId}`, event.url);
     const resolver = this.deps.resolver;
-    if (!resolver) return this.record(event, host.host, { ip: event.ip ?? this.deps.ipCache.get(host.host) ?? null, cname: null });
-    return this.resolve(resolver, host.host, event).then((address) => this.record(event, host.host, address));
+    if (!resolver) return this.record(event, host.host, this.lastSeen(host.host, event.ip));
+    return this.resolve(resolver, host.host, event.ip).then((address) => this.record(event, host.host, address));
   }
 
-  private record(event: RequestEvent, hostName: string, { ip, cname }: { ip: string | null; cname: string | null }): void {
-    const targets = this.attribute(event);
+  /**
+   * A resource the page used from a cache, with no webRequest event. It
+   * counts unless the page view already has an endpoint for the host (the
+   * network requests counted it, or another frame's report did). The IP is
+   * the one last seen for the host (or, in Firefox, what DNS says): a cache
+   * hit reports none.
+   */
+  handleCached(resource: PageResource): void | Promise<void> {
+    const target = this.attributeResource(resource);
+    if (!target || target.view.endpoints.some((e) => e.host === resource.host)) return;
+    const resolver = this.deps.resolver;
+    if (!resolver) return this.recordCached(target, resource, this.lastSeen(resource.host, null));
+    return this.resolve(resolver, resource.host, null).then((address) => this.recordCached(target, resource, address));
+  }
+
+  private recordCached(target: Attribution, resource: PageResource, address: Address): void {
+    // Asked again after the look-up: a request may have added the endpoint meanwhile.
+    if (target.view.endpoints.some((e) => e.host === resource.host)) return;
+    const classification = this.classify(resource.host, address);
+    if (!classification.flagged) return;
+    this.count(target, classification, resource.host, address, {
+      type: resource.type,
+      failed: false,
+      cached: true,
+      method: null,
+      time: resource.time,
+      frameUrl: resource.frameUrl ?? (resource.frameId === 0 ? target.view.url || null : null),
+      viaWorker: false,
+    });
+  }
+
+  private classify(hostName: string, { ip, cname }: Address): Classification {
     const classifier = this.deps.classifier();
     // Most requests are not flagged: answer those without building a verdict.
-    const classification = classifier.mightFlag(hostName, ip, cname) ? classifier.classify({ host: hostName, ip, cname }) : NOT_FLAGGED;
+    return classifier.mightFlag(hostName, ip, cname) ? classifier.classify({ host: hostName, ip, cname }) : NOT_FLAGGED;
+  }
+
+  private record(event: RequestEvent, hostName: string, address: Address): void {
+    const targets = this.attribute(event);
+    const classification = this.classify(hostName, address);
     if (targets.length === 0) {
       if (classification.flagged) this.deps.onUnattributed?.(this.initiatorOrigin(event) ?? 'unknown', event);
       return;
     }
     for (const target of targets) {
-      const view = target.view;
-      view.requests++;
+      target.view.requests++;
       if (!classification.flagged) {
-        this.deps.onChange(target, { flagged: false, isNewEndpoint: false });
+        this.deps.onChange(target, COUNTER_MOVED);
         continue;
       }
-      // Only flagged requests pay for parsing the page URL.
-      const pageHost = view.url ? hostOfUrl(view.url) : undefined;
-      const party = pageHost?.ok ? partyOf(hostName, pageHost.host) : 'third';
-      const isNew = recordContact(view, {
-        classification,
-        host: hostName,
-        ip,
+      this.count(target, classification, hostName, address, {
         type: event.type,
         failed: event.kind === 'error',
+        cached: event.fromCache && event.kind !== 'error',
+        method: event.method ?? null,
         time: event.time,
-        party,
-        frameUrl: this.frameUrlOf(event, view),
+        frameUrl: this.frameUrlOf(event, target.view),
         viaWorker: event.tabId < 0,
-        cname: classification.matchedBy.includes('cname') ? cname : null,
       });
-      this.deps.onChange(target, { flagged: true, isNewEndpoint: isNew });
     }
+  }
+
+  private count(
+    target: Attribution,
+    classification: Classification,
+    hostName: string,
+    { ip, ipSource, cname }: Address,
+    how: Pick<Contact, 'type' | 'failed' | 'cached' | 'method' | 'time' | 'frameUrl' | 'viaWorker'>,
+  ): void {
+    const view = target.view;
+    // Only flagged contacts pay for parsing the page URL.
+    const pageHost = view.url ? hostOfUrl(view.url) : undefined;
+    const party = pageHost?.ok ? partyOf(hostName, pageHost.host) : 'third';
+    const change = recordContact(view, {
+      ...how,
+      classification,
+      host: hostName,
+      ip,
+      ipSource: ip === null ? null : ipSource,
+      party,
+      cname: classification.matchedBy.includes('cname') ? cname : null,
+    });
+    this.deps.onChange(target, { flagged: true, isNewEndpoint: change.isNew, badgeChanged: change.badgeChanged });
+  }
+
+  /** Without DNS: the IP the event reported, else the one last seen for the host. */
+  private lastSeen(host: string, reported: string | null): Address {
+    if (reported !== null) return { ip: reported, ipSource: 'response', cname: null };
+    const ip = this.deps.ipCache.get(host) ?? null;
+    return { ip, ipSource: ip === null ? null : 'last-seen', cname: null };
   }
 
   /** A tab closed: forget its frames. */
@@ -136,10 +230,24 @@ export class RequestWatcher {
    * host; and the host's CNAME target. Without DNS, handle() takes the
    * reported or last-seen IP directly.
    */
-  private async resolve(resolver: HostResolver, host: string, event: RequestEvent): Promise<{ ip: string | null; cname: string | null }> {
+  private async resolve(resolver: HostResolver, host: string, reported: string | null): Promise<Address> {
     const answer = await resolver.resolve(host).catch(() => null);
-    const ip = event.ip ?? answer?.addresses[0] ?? this.deps.ipCache.get(host) ?? null;
-    return { ip, cname: answer?.canonicalName ?? null };
+    const cname = answer?.canonicalName ?? null;
+    if (reported !== null) return { ip: reported, ipSource: 'response', cname };
+    const resolved = answer?.addresses[0];
+    if (resolved !== undefined) return { ip: resolved, ipSource: 'dns', cname };
+    return { ...this.lastSeen(host, null), cname };
+  }
+
+  /** The page view a page-reported resource belongs to; none for a prerendered page's subframe (its page view is not known). */
+  private attributeResource(resource: PageResource): Attribution | undefined {
+    const { tracker } = this.deps;
+    if (resource.documentLifecycle === 'prerender') {
+      if (resource.frameId !== 0 || resource.documentId === undefined) return undefined;
+      return { tabId: resource.tabId, view: tracker.prerenderFor(resource.tabId, resource.documentId, resource.frameUrl ?? '', resource.time), visible: false };
+    }
+    // A subframe's documentId is its own, not the page's: only the top frame's tells which page view.
+    return tracker.forFrame(resource.tabId, resource.time, resource.frameId === 0 ? resource.documentId : undefined);
   }
 
   private attribute(event: RequestEvent): Attribution[] {
@@ -164,7 +272,7 @@ export class RequestWatcher {
           const shown = tracker.navigationResponded(event.tabId, event.requestId, event.url);
           if (shown) {
             const target = { tabId: event.tabId, view: shown.view, visible: true };
-            if (shown.added > 0) this.deps.onChange(target, { flagged: true, isNewEndpoint: true });
+            if (shown.added > 0) this.deps.onChange(target, { flagged: true, isNewEndpoint: true, badgeChanged: true });
             return [target];
           }
         }

@@ -17,6 +17,10 @@ export interface LoggedEndpoint {
   types: string[];
   count: number;
   errors: number;
+  /** Absent in visits logged before 0.2.0. */
+  cached?: number;
+  methods?: string[];
+  sentData?: boolean;
   party: Endpoint['party'];
   firstSeen: number;
   lastSeen: number;
@@ -31,6 +35,8 @@ export interface Visit {
   lastSeen: number;
   endpoints: LoggedEndpoint[];
   spilled: number;
+  /** Carrier Watch started while the page was loading: a lower bound. */
+  partial?: boolean;
 }
 
 export interface SiteLog {
@@ -68,6 +74,7 @@ export function visitOf(view: PageView): Visit {
     startedAt: view.startedAt,
     lastSeen: Math.max(view.startedAt, ...view.endpoints.map((e) => e.lastSeen)),
     spilled: view.spilled,
+    ...(view.partial ? { partial: true } : {}),
     endpoints: view.endpoints.map((e) => ({
       host: e.host,
       operatorId: e.operatorId,
@@ -80,6 +87,9 @@ export function visitOf(view: PageView): Visit {
       types: e.types,
       count: e.count,
       errors: e.errors,
+      cached: e.cached,
+      methods: e.methods,
+      sentData: e.sentData,
       party: e.party,
       firstSeen: e.firstSeen,
       lastSeen: e.lastSeen,

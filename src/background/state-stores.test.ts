@@ -39,6 +39,7 @@ function viewWith(site: string, hosts: string[], startedAt = Date.now()): PageVi
     view.endpoints.push({
       host, operatorId: 'china-mobile', operator: 'China Mobile', ips: ['192.0.2.1'], asn: null, asName: null, matchedBy: ['domain'],
       domain: 'cmpassport.com', cname: null, confidence: 'high', tags: [], types: ['script'], count: 1, errors: 0,
+      cached: 0, methods: ['GET'], sentData: false, ipSource: 'response',
       firstSeen: startedAt, lastSeen: startedAt, party: 'third', frames: [], viaWorker: false,
     });
   }

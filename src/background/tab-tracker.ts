@@ -212,10 +212,24 @@ export class TabTracker {
       if (old) return { tabId, view: old, visible: false };
     }
     if (!state.current) {
-      // A request before any commit we saw (the extension started after the page).
+      // A request before any commit we saw: the extension started after the page did.
       state.current = newPageView(tabId, '', '', time);
+      state.current.partial = true;
     }
     return { tabId, view: state.current, visible: true };
+  }
+
+  /**
+   * Carrier Watch just started (install, update, enable, browser start) and
+   * this tab was loading a page: its page view starts now, marked partial,
+   * because what the page contacted before is not known.
+   */
+  startedWhileLoading(tabId: number, url: string, time: number, isPrivate: boolean): PageView {
+    const state = this.ensureTab(tabId, isPrivate);
+    const view = newPageView(tabId, url, this.siteOf(url), time);
+    view.partial = true;
+    this.show(state, view);
+    return view;
   }
 
   /** Tabs whose visible page has this origin (for requests of workers, which have no tab). */

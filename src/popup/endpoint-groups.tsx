@@ -4,7 +4,8 @@ import { formatNumber, formatTime } from '../ui/format.ts';
 import { t } from '../ui/i18n.ts';
 import { operatorInfo } from '../ui/operators.ts';
 import type { EndpointGroup } from '../ui/popup-model.ts';
-import { asLabel, isPhoneLogin, matchExplanations, partyLabel, requestsLabel, typesLabel } from '../ui/wording.ts';
+import { asLabel, ipLabel, isPhoneLogin, kindLabels, matchExplanations, partyLabel, reachCounts, reachLabel, requestsLabel, typesLabel } from '../ui/wording.ts';
+import { contactKinds } from '../engine/contact-kinds.ts';
 
 // The flagged endpoints, one section per operator, each with a "why is this
 // flagged" panel and its sources. Rows are kept light (a few text nodes, no
@@ -100,20 +101,29 @@ function OperatorSection({ group, rows }: { group: EndpointGroup; rows: Endpoint
 export function EndpointRow({ endpoint: e }: { endpoint: Endpoint }) {
   const phone = isPhoneLogin(e);
   const as = asLabel(e);
-  const ips = e.ips.length > MAX_IPS_SHOWN ? `${e.ips.slice(0, MAX_IPS_SHOWN).join(', ')} ${t('moreCount', formatNumber(e.ips.length - MAX_IPS_SHOWN))}` : e.ips.join(', ');
+  const ips = ipLabel(e, e.ips.length > MAX_IPS_SHOWN ? `${e.ips.slice(0, MAX_IPS_SHOWN).join(', ')} ${t('moreCount', formatNumber(e.ips.length - MAX_IPS_SHOWN))}` : e.ips.join(', '));
+  const reach = reachCounts(e);
+  const reached = [reach.network > 0 && 'network', reach.cache > 0 && 'cache', reach.failed > 0 && 'failed'].filter(Boolean).join(' ');
   return (
-    <li class={`endpoint${phone ? ' is-phone-login' : ''}`} data-host={e.host}>
+    <li
+      class={`endpoint${phone ? ' is-phone-login' : ''}${e.sentData ? ' is-sent-data' : ''}`}
+      data-host={e.host}
+      data-kinds={contactKinds(e.types, e.sentData).join(' ')}
+      data-reached={reached}
+    >
       <div class="endpoint-head">
         <span class="host">{e.host}</span>
         {phone && <span class="tag tag-phone">{t('tagPhoneLogin')}</span>}
         {e.confidence !== 'high' && <span class="tag">{e.confidence === 'medium' ? t('confidenceMedium') : t('confidenceLow')}</span>}
         <span class="tag tag-party">{partyLabel(e.party)}</span>
       </div>
+      <p class="did" data-testid="did">{kindLabels(e).join(' · ')}</p>
       <p class="match">{matchExplanations(e).join(' ')}</p>
       <p class="facts">
-        {ips && <span class="fact">{t('factIps', ips)}</span>}
+        {ips && <span class="fact" data-testid="ips">{ips}</span>}
         {as && <span class="fact">{as}</span>}
-        <span class="fact">{t('factRequests', typesLabel(e.types), requestsLabel(e.count, e.errors))}</span>
+        <span class="fact">{t('factRequests', typesLabel(e.types), requestsLabel(e.count, 0))}</span>
+        <span class="fact" data-testid="reached">{reachLabel(e)}</span>
         <span class="fact">{t('factFirstSeen', formatTime(e.firstSeen))}</span>
         {e.viaWorker && <span class="fact">{t('factViaWorker')}</span>}
       </p>

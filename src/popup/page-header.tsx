@@ -58,7 +58,16 @@ function StateNotes({ model }: { model: PopupModel }) {
           {t('stateBeforeStart')}
         </p>
       )}
-      {model.private && <p class="note">{t('statePrivate')}</p>}
+      {model.partial && (
+        <p class="note note-warning" data-testid="note-partial">
+          {t('statePartial')}
+        </p>
+      )}
+      {model.private && (
+        <p class="note" data-testid="note-private">
+          {t('statePrivate')}
+        </p>
+      )}
       {model.storageError !== null && <p class="note note-warning">{t('stateStorageError', model.storageError)}</p>}
       {model.dataError !== null && <p class="note note-warning">{t('stateDataError', model.dataError)}</p>}
     </>

@@ -45,11 +45,29 @@ describe('page export', () => {
 
   it('CSV: a header and one row per endpoint that parse back to the same values', () => {
     const rows = parseCsv(pageToCsv(page));
-    expect(rows[0]).toEqual(['pageUrl', 'host', 'operatorId', 'operator', 'ips', 'asn', 'asName', 'matchedBy', 'domain', 'cname', 'confidence', 'tags', 'types', 'requests', 'failed', 'party', 'firstSeen', 'lastSeen']);
+    expect(rows[0]).toEqual([
+      'pageUrl', 'host', 'operatorId', 'operator', 'ips', 'asn', 'asName', 'matchedBy', 'domain', 'cname', 'confidence', 'tags', 'types',
+      'kinds', 'methods', 'sentData', 'requests', 'overNetwork', 'fromCache', 'failed', 'ipSource', 'party', 'firstSeen', 'lastSeen',
+    ]);
     expect(rows).toHaveLength(3);
     const [, first, second] = rows;
     expect(first!.slice(0, 5)).toEqual(['https://news.example.com/story', 'passport.cmpassport.com', 'china-mobile', 'China Mobile', '1.2.3.4 5.6.7.8']);
     expect(second![6]).toBe('NAME, WITH "QUOTES"');
+  });
+
+  it('says how each endpoint was reached and what the page did with it', () => {
+    const sent = view([
+      endpoint('gw.example.cn', { types: ['script', 'xmlhttprequest'], methods: ['GET', 'POST'], sentData: true, count: 5, cached: 2, errors: 1 }),
+      endpoint('img.example.cn', { types: ['image'], count: 1, cached: 1, ips: ['9.9.9.9'], ipSource: 'last-seen' }),
+    ], { partial: true });
+    const data = JSON.parse(pageToJson(sent, ctx));
+    expect(data.format).toBe(2);
+    expect(data.page.partial).toBe(true);
+    expect(data.endpoints[0]).toMatchObject({ kinds: ['sent-data', 'script'], methods: ['GET', 'POST'], sentData: true, overNetwork: 2, fromCache: 2, failed: 1 });
+    expect(data.endpoints[1]).toMatchObject({ kinds: ['image'], overNetwork: 0, fromCache: 1, ipSource: 'last-seen', ips: ['9.9.9.9'] });
+    const [header, row] = parseCsv(pageToCsv(sent));
+    const cell = (name: string) => row![header!.indexOf(name)];
+    expect([cell('kinds'), cell('methods'), cell('sentData'), cell('overNetwork'), cell('fromCache')]).toEqual(['sent-data script', 'GET POST', 'true', '2', '2']);
   });
 
   it('never lets a cell become a spreadsheet formula', () => {

@@ -1,13 +1,16 @@
 import type { Endpoint, PageView } from '../background/page-view.ts';
 import type { LoggedEndpoint, SiteLog } from '../background/site-log.ts';
+import { contactKinds } from '../engine/contact-kinds.ts';
 import { isoTime } from './format.ts';
+import { reachCounts } from './wording.ts';
 
 // The current page's endpoints and a site's log as JSON and CSV, for a
 // journalist's notes or an analyst's spreadsheet. Plain data, times in ISO
 // 8601 UTC, the operator by id and by its English name (as in the data), and
 // no query strings (the background keeps none).
 
-export const EXPORT_FORMAT_VERSION = 1;
+/** 2: how each endpoint was reached (overNetwork, fromCache, ipSource), what the page did (kinds, methods, sentData), partial pages. */
+export const EXPORT_FORMAT_VERSION = 2;
 
 export interface ExportContext {
   /** Extension version. */
@@ -18,6 +21,8 @@ export interface ExportContext {
 type Row = Record<string, string | number | boolean | null | string[]>;
 
 function endpointRow(e: Endpoint | LoggedEndpoint): Row {
+  const reach = reachCounts(e);
+  const sentData = e.sentData ?? false;
   return {
     host: e.host,
     operatorId: e.operatorId,
@@ -31,8 +36,14 @@ function endpointRow(e: Endpoint | LoggedEndpoint): Row {
     confidence: 'confidence' in e ? e.confidence : null,
     tags: e.tags,
     types: e.types,
+    kinds: contactKinds(e.types, sentData),
+    methods: e.methods ?? [],
+    sentData,
     requests: e.count,
+    overNetwork: reach.network,
+    fromCache: reach.cache,
     failed: e.errors,
+    ipSource: 'ipSource' in e ? e.ipSource : null,
     party: e.party,
     firstSeen: isoTime(e.firstSeen),
     lastSeen: isoTime(e.lastSeen),
@@ -56,7 +67,7 @@ export function shareableUrl(url: string): string {
 export function pageToJson(view: PageView, ctx: ExportContext): string {
   const body = {
     ...header(ctx, 'page'),
-    page: { url: shareableUrl(view.url), site: view.site, startedAt: isoTime(view.startedAt), requests: view.requests, notListed: view.spilled },
+    page: { url: shareableUrl(view.url), site: view.site, startedAt: isoTime(view.startedAt), requests: view.requests, notListed: view.spilled, partial: view.partial ?? false },
     endpoints: view.endpoints.map(endpointRow),
   };
   return JSON.stringify(body, null, 2) + '\n';
@@ -72,6 +83,7 @@ export function siteLogToJson(log: SiteLog, ctx: ExportContext): string {
       startedAt: isoTime(v.startedAt),
       lastSeen: isoTime(v.lastSeen),
       notListed: v.spilled,
+      partial: v.partial ?? false,
       endpoints: v.endpoints.map(endpointRow),
     })),
   };
@@ -80,7 +92,8 @@ export function siteLogToJson(log: SiteLog, ctx: ExportContext): string {
 
 const ENDPOINT_COLUMNS = [
   'host', 'operatorId', 'operator', 'ips', 'asn', 'asName', 'matchedBy', 'domain', 'cname',
-  'confidence', 'tags', 'types', 'requests', 'failed', 'party', 'firstSeen', 'lastSeen',
+  'confidence', 'tags', 'types', 'kinds', 'methods', 'sentData', 'requests', 'overNetwork', 'fromCache', 'failed', 'ipSource',
+  'party', 'firstSeen', 'lastSeen',
 ] as const;
 
 /**

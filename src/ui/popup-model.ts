@@ -32,6 +32,8 @@ export interface PopupModel {
   view: PageView | null;
   /** The page was loaded before the extension started (or no request of it was seen since). */
   loadedBeforeStart: boolean;
+  /** The extension started while the page was loading: the count is a lower bound until the next navigation. */
+  partial: boolean;
   allowlisted: boolean;
   private: boolean;
   endpointCount: number;
@@ -91,6 +93,7 @@ export const LOADING_MODEL: PopupModel = {
   url: '',
   view: null,
   loadedBeforeStart: false,
+  partial: false,
   allowlisted: false,
   private: false,
   endpointCount: 0,
@@ -126,6 +129,7 @@ export function popupModel(tabUrl: string | null, reply: TabReply): PopupModel {
     url,
     view,
     loadedBeforeStart: view === null || view.url === '',
+    partial: view !== null && view.url !== '' && view.partial === true,
     allowlisted: view?.allowlisted ?? false,
     private: reply.tab?.private ?? false,
     endpointCount: endpoints.length,
@@ -141,5 +145,6 @@ export function replySignature(tabUrl: string | null, reply: TabReply): string {
   if (!view) return `${tabUrl}|none|${reply.storageError}`;
   let requests = 0;
   for (const e of view.endpoints) requests += e.count + e.ips.length + e.types.length;
-  return `${tabUrl}|${view.id}|${view.url}|${view.allowlisted}|${view.endpoints.length}|${view.spilled}|${requests}|${reply.storageError}`;
+  for (const e of view.endpoints) requests += (e.cached ?? 0) + (e.sentData ? 1 : 0);
+  return `${tabUrl}|${view.id}|${view.url}|${view.allowlisted}|${view.partial}|${view.endpoints.length}|${view.spilled}|${requests}|${reply.storageError}`;
 }

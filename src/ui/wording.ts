@@ -1,4 +1,5 @@
 import type { Endpoint } from '../background/page-view.ts';
+import { contactKinds, type ContactKind } from '../engine/contact-kinds.ts';
 import { formatList, formatNumber } from './format.ts';
 import { t } from './i18n.ts';
 import { operatorName } from './operators.ts';
@@ -73,6 +74,63 @@ function typeLabel(type: string): string {
 export function requestsLabel(count: number, errors: number): string {
   const base = count === 1 ? t('requestsOne') : t('requestsMany', formatNumber(count));
   return errors > 0 ? `${base} ${t('requestsFailed', formatNumber(errors))}` : base;
+}
+
+/** How the page sent data: its non-GET methods, and "WebSocket" or "beacon" by type: "POST, WebSocket". */
+export function sendingMethods(e: Pick<Endpoint, 'methods' | 'types'>): string {
+  const out = e.methods.filter((m) => m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS');
+  if (e.types.includes('websocket')) out.push('WebSocket');
+  if (e.types.includes('ping') || e.types.includes('beacon')) out.push('beacon');
+  return [...new Set(out)].join(', ');
+}
+
+/** What the page did with the endpoint, strongest first: "Sent data to it (POST)", "Ran a script from it", ... */
+export function kindLabels(e: Pick<Endpoint, 'types' | 'sentData' | 'methods'>): string[] {
+  return contactKinds(e.types, e.sentData).map((kind) => kindLabel(kind, e));
+}
+
+function kindLabel(kind: ContactKind, e: Pick<Endpoint, 'types' | 'methods'>): string {
+  switch (kind) {
+    case 'sent-data':
+      return t('kindSentData', sendingMethods(e) || 'POST');
+    case 'script':
+      return t('kindScript');
+    case 'page':
+      return t('kindPage');
+    case 'frame':
+      return t('kindFrame');
+    case 'image':
+      return t('kindImage');
+    case 'file':
+      return t('kindFile');
+    case 'connected':
+      return t('kindConnected');
+  }
+}
+
+/** Of an endpoint's requests, how many went over the network, came from a cache, failed. */
+export function reachCounts(e: Pick<Endpoint, 'count' | 'errors'> & { cached?: number | undefined }): { network: number; cache: number; failed: number } {
+  // Endpoints saved by an older version have no `cached`.
+  const cache = e.cached ?? 0;
+  return { network: Math.max(0, e.count - e.errors - cache), cache, failed: e.errors };
+}
+
+/** "Reached over the network: 2 · from the cache: 1", only the ways that happened. */
+export function reachLabel(e: Pick<Endpoint, 'count' | 'errors'> & { cached?: number | undefined }): string {
+  const { network, cache, failed } = reachCounts(e);
+  const parts: string[] = [];
+  if (network > 0) parts.push(t('reachNetwork', formatNumber(network)));
+  if (cache > 0) parts.push(t('reachCache', formatNumber(cache)));
+  if (failed > 0) parts.push(t('reachFailed', formatNumber(failed)));
+  return t('factReached', parts.join(' · '));
+}
+
+/** The endpoint's IPs and, when no response reported one, where they came from (or that none is known). */
+export function ipLabel(e: Pick<Endpoint, 'ips' | 'ipSource' | 'count' | 'errors' | 'cached'>, shown: string): string {
+  if (e.ips.length === 0) return reachCounts(e).cache > 0 ? t('ipNotKnown') : '';
+  if (e.ipSource === 'last-seen') return t('ipLastSeen', shown);
+  if (e.ipSource === 'dns') return t('ipFromDns', shown);
+  return t('factIps', shown);
 }
 
 export function partyLabel(party: Endpoint['party']): string {

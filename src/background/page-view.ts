@@ -112,9 +112,11 @@ export interface ContactChange {
   isNew: boolean;
   /** What the badge shows may have changed: a new endpoint, or the first one that did not fit under the cap ("200+"). */
   badgeChanged: boolean;
+  /** It did not fit under the cap: counted in `spilled` only. */
+  spilled: boolean;
 }
 
-const NO_CHANGE: ContactChange = Object.freeze({ isNew: false, badgeChanged: false });
+const NO_CHANGE: ContactChange = Object.freeze({ isNew: false, badgeChanged: false, spilled: false });
 
 const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Resource types that carry data to the server whatever their method: a WebSocket talks both ways, a beacon or report posts. */
@@ -157,7 +159,7 @@ export function recordContact(view: PageView, contact: Contact): ContactChange {
     if (view.endpoints.length >= LIMITS.endpointsPerPageView) {
       // The first contact past the cap turns "200" into "200+": the badge must show it.
       view.spilled++;
-      return { isNew: false, badgeChanged: view.spilled === 1 };
+      return { isNew: false, badgeChanged: view.spilled === 1, spilled: true };
     }
     const domainMatch = c.matches.find((m) => m.by === 'domain');
     endpoint = {
@@ -207,7 +209,7 @@ export function recordContact(view: PageView, contact: Contact): ContactChange {
   const frame = frameLabel(contact.frameUrl);
   if (frame !== null) addCapped(endpoint.frames, frame, LIMITS.framesPerEndpoint);
   if (contact.viaWorker) endpoint.viaWorker = true;
-  return { isNew, badgeChanged: isNew };
+  return { isNew, badgeChanged: isNew, spilled: false };
 }
 
 /** Operator name → number of distinct endpoints, in a stable order (most first, then by name). */

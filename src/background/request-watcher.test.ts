@@ -338,6 +338,16 @@ describe('RequestWatcher', () => {
       expect(changes.length).toBe(before);
     });
 
+    it('does not count twice a host counted past the endpoint cap', async () => {
+      const { tracker, watcher, navigate } = setup();
+      await navigate(1, 'https://a.example/');
+      const hosts = LIMITS.endpointsPerPageView + 50;
+      for (let i = 0; i < hosts; i++) await watcher.handle(event({ url: `https://h${i}.cmpassport.com/x` }));
+      for (let i = 0; i < hosts; i++) await watcher.handleCached(report(`h${i}.cmpassport.com`, { type: 'xmlhttprequest' }));
+      await watcher.handleCached(report('new.cmpassport.com'));
+      expect(tracker.tab(1)!.current!.spilled).toBe(51); // the 50 past the cap, once each, and the new one
+    });
+
     it('flags by domain with no IP known, and says the IP is not known', async () => {
       const { tracker, watcher, navigate } = setup();
       await navigate(1, 'https://a.example/');

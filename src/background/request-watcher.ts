@@ -96,12 +96,20 @@ const NOT_FLAGGED: Classification = Object.freeze({
 
 /** Hops remembered to tell a later event of the same hop (an error after the response) from a new one. */
 const REMEMBERED_HOPS = 1000;
+/** Hosts remembered per page view past the endpoint cap (a page of thousands of flagged hosts). */
+const REMEMBERED_SPILLED_HOSTS = 5000;
 
 export class RequestWatcher {
   /** Requests whose final hop was already counted (by requestId), the most recent ones. */
   private readonly counted = new Map<string, true>();
   /** Frame URLs by `${tabId}:${frameId}`, learned from main_frame and sub_frame requests (Chrome gives no documentUrl). */
   private readonly frameUrls = new Map<string, string>();
+  /**
+   * Flagged hosts each page view counted past its endpoint cap (they are in
+   * `spilled`, not in `endpoints`), so a cache report of one is not counted
+   * twice. Weak: it goes with the page view.
+   */
+  private readonly spilledHosts = new WeakMap<PageView, Set<string>>();
 
   constructor(private readonly deps: WatcherDeps) {}
 
@@ -131,15 +139,15 @@ export class RequestWatcher {
    */
   handleCached(resource: PageResource): void | Promise<void> {
     const target = this.attributeResource(resource);
-    if (!target || target.view.endpoints.some((e) => e.host === resource.host)) return;
+    if (!target || this.hostCounted(target.view, resource.host)) return;
     const resolver = this.deps.resolver;
     if (!resolver) return this.recordCached(target, resource, this.lastSeen(resource.host, null));
     return this.resolve(resolver, resource.host, null).then((address) => this.recordCached(target, resource, address));
   }
 
   private recordCached(target: Attribution, resource: PageResource, address: Address): void {
-    // Asked again after the look-up: a request may have added the endpoint meanwhile.
-    if (target.view.endpoints.some((e) => e.host === resource.host)) return;
+    // Asked again after the look-up: a request may have counted the host meanwhile.
+    if (this.hostCounted(target.view, resource.host)) return;
     const classification = this.classify(resource.host, address);
     if (!classification.flagged) return;
     this.count(target, classification, resource.host, address, {
@@ -151,6 +159,14 @@ export class RequestWatcher {
       frameUrl: resource.frameUrl ?? (resource.frameId === 0 ? target.view.url || null : null),
       viaWorker: false,
     });
+  }
+
+  /** Whether the page view already counted this host: as an endpoint, or past the cap. */
+  private hostCounted(view: PageView, host: string): boolean {
+    if (view.endpoints.some((e) => e.host === host)) return true;
+    const spilled = this.spilledHosts.get(view);
+    // Past what is remembered, assume counted: a page of thousands of flagged hosts is already "200+".
+    return spilled !== undefined && (spilled.has(host) || spilled.size >= REMEMBERED_SPILLED_HOSTS);
   }
 
   private classify(hostName: string, { ip, cname }: Address): Classification {
@@ -204,6 +220,11 @@ export class RequestWatcher {
       party,
       cname: classification.matchedBy.includes('cname') ? cname : null,
     });
+    if (change.spilled) {
+      let hosts = this.spilledHosts.get(view);
+      if (!hosts) this.spilledHosts.set(view, (hosts = new Set()));
+      if (hosts.size < REMEMBERED_SPILLED_HOSTS) hosts.add(hostName);
+    }
     this.deps.onChange(target, { flagged: true, isNewEndpoint: change.isNew, badgeChanged: change.badgeChanged });
   }
 

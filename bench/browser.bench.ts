@@ -1,19 +1,20 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { DEFAULT_SETTINGS, type Settings } from '../src/engine/settings.ts';
+import type { Browser as WebExtBrowser } from 'webextension-polyfill';
 import { launch, extensionDirFor, type HostMap } from '../tests/e2e/lib/browsers.ts';
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, hostResolverRules, type ChromiumE2EBrowser } from '../tests/e2e/lib/chromium.ts';
 import { closeAndClean, makeTempProfile, NO_PUPPETEER_SIGNAL_HANDLERS } from '../tests/e2e/lib/internal.ts';
 import { pollUntil } from '../tests/e2e/lib/poll.ts';
-import { html, image, manyRequestsPage, page, PAGE_DONE_FLAG, startServer, text, type TestServer } from '../tests/e2e/lib/server.ts';
+import { manyRequestsPage, page, PAGE_DONE_FLAG, startServer, text, type TestServer } from '../tests/e2e/lib/server.ts';
+import { addBenchPages, BENCH_HOST, FLAGGED_LOAD_HOSTS, loadHost, measurePage, pageHosts, SETTINGS, writeFloorExtension, type LoadTabs, type PageLoads } from './pages.ts';
 
 // What Carrier Watch costs in a real browser (Debian's Chromium, headless):
-// the service worker's cold start, the page-load overhead against the same
-// browser without the extension (alternating runs), the time from a page's
-// last response to the final badge, and a 10,000-request page's heap and
-// storage. Prints figures; asserts nothing (speed is measured, not tested).
+// the service worker's cold start, the page-load overhead of each bench page
+// (pages.ts) against the same browser without the extension and with the floor
+// extension (alternating runs), the time from a page's last response to the
+// final badge, and a 10,000-request page's heap and storage. Firefox's page
+// loads are in firefox.bench.ts. Prints figures; asserts nothing (speed is
+// measured, not tested).
 
 export interface BrowserFigures {
   coldStartEmptyMs: number[];
@@ -23,10 +24,10 @@ export interface BrowserFigures {
   coldStart50TabsPhases: Phases;
   idleHeapBytes: number;
   tabsRestored: number;
-  loadWithMs: number[];
-  loadWithoutMs: number[];
-  /** The same page with the floor extension: one empty webRequest listener, nothing else. */
-  loadFloorMs: number[];
+  /** browser.version(), e.g. Chrome/156.0.… */
+  version: string;
+  /** Load times of each bench page: without an extension, with the floor extension (one empty webRequest listener, nothing else), with Carrier Watch. */
+  pages: PageLoads[];
   floorStressHeapPeakBytes: number;
   /** Badge final minus the page's last response (negative: final before the page finished). */
   badgeAfterLastResponseMs: number[];
@@ -42,64 +43,20 @@ export interface BrowserFigures {
   popup1000RenderMs: number[];
 }
 
-const LOAD_HOSTS = 50;
-const LOAD_RESOURCES = 500;
-const FLAGGED_LOAD_HOSTS = 10; // the first 10 hosts sit on the "flagged" network
 const STRESS_REQUESTS = 10_000;
 const STRESS_HOSTS = 1000;
 
-const SETTINGS: Settings = {
-  ...DEFAULT_SETTINGS,
-  user: { asns: [], cidrs: [{ cidr: '127.0.0.2/32', operatorId: 'china-telecom' }], domains: [{ domain: 'flagged.test', operatorId: 'china-mobile' }], allowlist: [] },
-};
-
 function hosts(): HostMap {
-  const map: HostMap = { 'bench.test': '127.0.0.1', 'cdn.flagged.test': '127.0.0.1', 'api.flagged.test': '127.0.0.1', '*.bulk.test': '127.0.0.2' };
-  for (let i = 0; i < LOAD_HOSTS; i++) map[`h${i}.load.test`] = i < FLAGGED_LOAD_HOSTS ? '127.0.0.2' : '127.0.0.1';
-  return map;
+  return { ...pageHosts(), 'api.flagged.test': '127.0.0.1', '*.bulk.test': '127.0.0.2' };
 }
 
+/** The Chromium-only routes (saved tabs, the stress page) beside the shared bench pages. */
 function sites(s: TestServer): void {
-  const images: string[] = [];
-  for (let i = 0; i < LOAD_RESOURCES; i++) images.push(s.url(`h${i % LOAD_HOSTS}.load.test`, `/img/${i}.gif`));
-  // Timing-Allow-Origin: without it a cross-origin resource's responseStart reads 0, and
-  // the badge lag below would be measured from the navigation's start.
-  const noStore = { 'cache-control': 'no-store', 'timing-allow-origin': '*' };
-  const imageRoutes = Object.fromEntries(Array.from({ length: LOAD_RESOURCES }, (_, i) => [`/img/${i}.gif`, image(noStore)]));
-  for (let i = 0; i < LOAD_HOSTS; i++) s.site(`h${i}.load.test`, imageRoutes);
-  s.site('bench.test', {
-    '/load': html(`<!doctype html><title>500 requests</title>${images.map((u) => `<img alt="" src="${u}">`).join('')}`, noStore),
-    '/tab': page({ scripts: [s.url('cdn.flagged.test', '/a.js'), s.url('api.flagged.test', '/b.js')], images: [s.url('h0.load.test', '/img/0.gif')] }),
-    '/blank': html('<!doctype html><title>blank</title>'),
-    '/bulk': manyRequestsPage(s.port, { hosts: STRESS_HOSTS, requests: STRESS_REQUESTS, hostSuffix: 'bulk.test' }),
-    '/n': text('ok'),
-  });
-  s.site('cdn.flagged.test', { '/a.js': { body: '' } });
+  s.route(BENCH_HOST, '/tab', page({ scripts: [s.url('cdn.flagged.test', '/a.js'), s.url('api.flagged.test', '/b.js')], images: [s.url(loadHost(0), '/img/0.gif')] }));
+  s.route(BENCH_HOST, '/bulk', manyRequestsPage(s.port, { hosts: STRESS_HOSTS, requests: STRESS_REQUESTS, hostSuffix: 'bulk.test' }));
+  s.route(BENCH_HOST, '/n', text('ok'));
+  s.route('cdn.flagged.test', '/a.js', { body: '' });
   s.site('api.flagged.test', { '/b.js': { body: '' } });
-}
-
-async function loadTime(p: Page, url: string): Promise<number> {
-  await p.goto(url, { waitUntil: 'load' });
-  return p.evaluate(() => {
-    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
-    return nav.loadEventEnd - nav.startTime;
-  });
-}
-
-/**
- * The floor: an extension that only listens to onResponseStarted for every
- * URL and does nothing. What it costs is what Chrome charges any extension
- * that watches requests, before a line of Carrier Watch runs.
- */
-function writeFloorExtension(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cw-bench-floor-'));
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({
-    manifest_version: 3, name: 'webRequest floor', version: '1', permissions: ['webRequest'], host_permissions: ['<all_urls>'],
-    background: { service_worker: 'sw.js' },
-  }));
-  writeFileSync(join(dir, 'sw.js'), `chrome.webRequest.onResponseStarted.addListener(() => {}, { urls: ['<all_urls>'] });
-globalThis.__carrierWatchReady = true;`);
-  return dir;
 }
 
 /** Heap peak of a worker while a page makes the stress requests. */
@@ -164,17 +121,18 @@ async function coldStart(b: ChromiumE2EBrowser, wake: Page, url: string): Promis
 
 export async function runBrowserBench(runs: number, log: (line: string) => void): Promise<BrowserFigures> {
   const server = await startServer();
+  const benchPages = addBenchPages(server);
   sites(server);
   const hostMap = hosts();
   const b = (await launch('chromium', { extensionDir: extensionDirFor('chromium'), hosts: hostMap })) as ChromiumE2EBrowser;
   const plain = await launchPlain(hostMap);
-  const floorDir = writeFloorExtension();
+  const floorDir = writeFloorExtension('chromium');
   const floor = (await launch('chromium', { extensionDir: floorDir, hosts: hostMap })) as ChromiumE2EBrowser;
   try {
     await b.waitForBackground();
     await b.setStorage('local', { settings: SETTINGS });
     const figures: BrowserFigures = {
-      coldStartEmptyMs: [], coldStart50TabsMs: [], tabsRestored: 0, coldStartPhases: { scriptMs: 0, dataMs: 0, storageMs: 0, restoreMs: 0 }, coldStart50TabsPhases: { scriptMs: 0, dataMs: 0, storageMs: 0, restoreMs: 0 }, idleHeapBytes: 0, loadWithMs: [], loadWithoutMs: [], dispatchLagMs: [], loadFloorMs: [], floorStressHeapPeakBytes: 0, badgeAfterLastResponseMs: [], badgeLagMs: [],
+      coldStartEmptyMs: [], coldStart50TabsMs: [], tabsRestored: 0, coldStartPhases: { scriptMs: 0, dataMs: 0, storageMs: 0, restoreMs: 0 }, coldStart50TabsPhases: { scriptMs: 0, dataMs: 0, storageMs: 0, restoreMs: 0 }, idleHeapBytes: 0, version: await b.browser.version(), pages: [], dispatchLagMs: [], floorStressHeapPeakBytes: 0, badgeAfterLastResponseMs: [], badgeLagMs: [],
       stressHeapPeakBytes: 0, stressSessionBytes: 0, stressRequests: 0, stressPopupRenderMs: null, popup1000RenderMs: [],
     };
 
@@ -182,8 +140,8 @@ export async function runBrowserBench(runs: number, log: (line: string) => void)
     const wake = await b.newPage();
     const phases: Startup[] = [];
     for (let i = 0; i < runs; i++) {
-      await b.evalInExtension(() => (globalThis as unknown as { chrome: typeof chrome }).chrome.storage.session.clear());
-      const startup = await coldStart(b, wake, server.url('bench.test', '/blank'));
+      await b.evalInExtension(() => (globalThis as unknown as { chrome: WebExtBrowser }).chrome.storage.session.clear());
+      const startup = await coldStart(b, wake, server.url(BENCH_HOST, '/blank'));
       phases.push(startup);
       figures.coldStartEmptyMs.push(startup.readyMs);
     }
@@ -195,52 +153,45 @@ export async function runBrowserBench(runs: number, log: (line: string) => void)
     }
 
     log('cold start, 50 tabs of saved state…');
-    const tabs: Page[] = [];
+    const savedTabs: Page[] = [];
     for (let i = 0; i < 50; i++) {
       const t = await b.newPage();
-      await t.goto(server.url('bench.test', '/tab'), { waitUntil: 'load' });
+      await t.goto(server.url(BENCH_HOST, '/tab'), { waitUntil: 'load' });
       await t.waitForFunction(`window.${PAGE_DONE_FLAG} === true`);
-      tabs.push(t);
+      savedTabs.push(t);
     }
     await pollUntil('50 tabs saved', () => b.storage('session'), (s) => Object.keys(s).filter((k) => k.startsWith('tab:')).length >= 50);
     const phases50: Startup[] = [];
     for (let i = 0; i < runs; i++) {
-      const startup = await coldStart(b, wake, server.url('bench.test', '/blank'));
+      const startup = await coldStart(b, wake, server.url(BENCH_HOST, '/blank'));
       phases50.push(startup);
       figures.coldStart50TabsMs.push(startup.readyMs);
       figures.tabsRestored = startup.tabsRestored;
     }
     figures.coldStart50TabsPhases = phasesOf(phases50);
-    for (const t of tabs) await t.close();
+    for (const t of savedTabs) await t.close();
 
-    log('page-load overhead, 500 requests across 50 hosts, alternating with and without the extension…');
+    log('page-load overhead, alternating without an extension, with the floor extension and with Carrier Watch…');
     const withPage = await b.newPage();
-    const withoutPage = await plain.browser.newPage();
-    const floorPage = await floor.newPage();
-    const url = server.url('bench.test', '/load');
+    const tabs: LoadTabs = { none: await plain.browser.newPage(), floor: await floor.newPage(), cw: withPage };
+    const url = server.url(BENCH_HOST, '/load');
     const tabId = await (async () => {
-      await withPage.goto(server.url('bench.test', '/blank'));
+      await withPage.goto(server.url(BENCH_HOST, '/blank'));
       return b.tabIdOf(withPage);
     })();
-    // One warm-up each: first loads pay for connection setup and code caches.
-    await loadTime(withPage, url);
-    await loadTime(withoutPage, url);
-    await loadTime(floorPage, url);
-    // Page loads alone, the three browsers in turn, nothing else running.
-    for (let i = 0; i < runs; i++) {
-      figures.loadWithoutMs.push(await loadTime(withoutPage, url));
-      figures.loadFloorMs.push(await loadTime(floorPage, url));
-      figures.loadWithMs.push(await loadTime(withPage, url));
+    for (const p of benchPages) {
+      log(`  ${p.label}…`);
+      figures.pages.push(await measurePage(p, tabs, b, server, runs, log));
     }
-    log('badge lag on the same page…');
+    log('badge lag on the 500-request page…');
     // Separately, because watching the badge (a call into the browser every few ms from the
     // worker) costs the page time that the extension itself does not.
     for (let i = 0; i < runs; i++) {
-      await withPage.goto(server.url('bench.test', '/blank'), { waitUntil: 'load' });
+      await withPage.goto(server.url(BENCH_HOST, '/blank'), { waitUntil: 'load' });
       await b.waitForWorker();
       // Watch the badge from inside the worker, stamping the moment it shows the final count.
       const badgeFinal = b.evalInWorker(async (id: number, expected: string) => {
-        const api = (globalThis as unknown as { chrome: typeof chrome }).chrome;
+        const api = (globalThis as unknown as { chrome: WebExtBrowser }).chrome;
         for (;;) {
           if ((await api.action.getBadgeText({ tabId: id })) === expected) return Date.now();
           await new Promise((r) => setTimeout(r, 2));
@@ -279,8 +230,8 @@ export async function runBrowserBench(runs: number, log: (line: string) => void)
     }
 
     log(`stress: a page making ${STRESS_REQUESTS} requests…`);
-    const stressUrl = server.url('bench.test', '/bulk');
-    const blank = server.url('bench.test', '/blank');
+    const stressUrl = server.url(BENCH_HOST, '/bulk');
+    const blank = server.url(BENCH_HOST, '/blank');
     const { peak, page: stress } = await stressHeapPeak(b, stressUrl, blank);
     figures.stressHeapPeakBytes = peak;
     figures.floorStressHeapPeakBytes = (await stressHeapPeak(floor, stressUrl, blank)).peak;
@@ -293,7 +244,7 @@ export async function runBrowserBench(runs: number, log: (line: string) => void)
     );
     figures.stressRequests = state;
     figures.stressSessionBytes = await b.evalInExtension(() =>
-      (globalThis as unknown as { chrome: typeof chrome }).chrome.storage.session.getBytesInUse(null),
+      (globalThis as unknown as { chrome: WebExtBrowser }).chrome.storage.session.getBytesInUse(null),
     );
     figures.stressPopupRenderMs = await popupRenderMs(b, `tab=${stressTab}`);
 

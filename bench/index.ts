@@ -3,6 +3,9 @@
 //   - the built extension in Debian's Chromium: cold start, page-load overhead
 //     against the same browser without it, badge lag, a 10,000-request page,
 //     the popup's first render;
+//   - the page-load overhead in Chromium and in Debian's Firefox ESR, on two
+//     pages (500 requests; 20 iframes), against no extension and against a
+//     do-nothing "floor" extension (pages.ts);
 //   - bundle sizes of dist/chrome and dist/firefox.
 // It prints figures and a summary against the targets; it asserts nothing.
 //
@@ -14,6 +17,8 @@ import { cpus, totalmem } from 'node:os';
 import { bundleSizes } from './bundle-size.ts';
 import { runBrowserBench, type BrowserFigures } from './browser.bench.ts';
 import { runEngineBench } from './engine.ts';
+import { runFirefoxBench } from './firefox.bench.ts';
+import type { PageKey, PageLoads } from './pages.ts';
 
 const args = process.argv.slice(2);
 const engineOnly = args.includes('--engine');
@@ -32,6 +37,31 @@ const log = (line: string) => console.error(`  … ${line}`);
 
 const summary: Array<[string, string, string, boolean | null]> = [];
 const check = (what: string, figure: string, target: string, met: boolean | null) => summary.push([what, figure, target, met]);
+
+// Page loads: every ratio is one median over another.
+type LoadMedians = { none: number; floor: number; cw: number };
+const mediansOf = (p: PageLoads): LoadMedians => ({ none: median(p.noneMs), floor: median(p.floorMs), cw: median(p.withMs) });
+const pageOf = (pages: readonly PageLoads[], key: PageKey): PageLoads => {
+  const found = pages.find((p) => p.key === key);
+  if (!found) throw new Error(`no page-load figures for ${key}`);
+  return found;
+};
+const LOAD_TARGET = 1.03; // Carrier Watch against the floor extension
+
+function printLoads(p: PageLoads): void {
+  const m = mediansOf(p);
+  console.log(`${`${p.label} load, without extension`.padEnd(47)}median ${ms(m.none)}`);
+  console.log(`${`${p.label} load, floor extension`.padEnd(47)}median ${ms(m.floor)}   ratio ${(m.floor / m.none).toFixed(3)} (one empty webRequest listener)`);
+  console.log(`${`${p.label} load, with extension`.padEnd(47)}median ${ms(m.cw)}   ratio ${(m.cw / m.none).toFixed(3)}, ${(m.cw / m.floor).toFixed(3)} against the floor`);
+  console.log(`  Carrier Watch's badge on it: ${p.badge || '(empty)'} (flagged hosts: ${p.expectedBadge})`);
+}
+
+/** Carrier Watch against the floor (the target), and optionally the floor against no extension. */
+function checkLoads(browserName: string, p: PageLoads, floorRow: boolean): void {
+  const m = mediansOf(p);
+  check(`${browserName}, ${p.label}: CW/floor`, `${(m.cw / m.floor).toFixed(3)} (${m.cw.toFixed(0)}/${m.floor.toFixed(0)} ms)`, `≤ ${LOAD_TARGET}× floor`, m.cw / m.floor <= LOAD_TARGET);
+  if (floorRow) check('  floor/none', `${(m.floor / m.none).toFixed(3)} (${m.floor.toFixed(0)}/${m.none.toFixed(0)} ms)`, '—', null);
+}
 
 console.log(`Carrier Watch benchmark — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
 
@@ -56,13 +86,13 @@ let browser: BrowserFigures | undefined;
 if (!engineOnly) {
   console.log(`\nChromium (${runs} runs each)`);
   browser = await runBrowserBench(runs, log);
-  const ratio = median(browser.loadWithMs) / median(browser.loadWithoutMs);
+  console.log(`browser: ${browser.version}`);
+  const load = pageOf(browser.pages, 'load');
+  const ratio = median(load.withMs) / median(load.noneMs);
+  const floorRatio = median(load.floorMs) / median(load.noneMs);
   console.log(`service worker cold start, empty state        median ${ms(median(browser.coldStartEmptyMs))}  (${browser.coldStartEmptyMs.map((v) => v.toFixed(0)).join(', ')})`);
   console.log(`service worker cold start, 50 tabs restored    median ${ms(median(browser.coldStart50TabsMs))}  (${browser.tabsRestored} tabs)`);
-  console.log(`500-request page load, without extension       median ${ms(median(browser.loadWithoutMs))}`);
-  const floorRatio = median(browser.loadFloorMs) / median(browser.loadWithoutMs);
-  console.log(`500-request page load, floor extension         median ${ms(median(browser.loadFloorMs))}   ratio ${floorRatio.toFixed(3)} (one empty webRequest listener)`);
-  console.log(`500-request page load, with extension          median ${ms(median(browser.loadWithMs))}   ratio ${ratio.toFixed(3)}, ${(median(browser.loadWithMs) / median(browser.loadFloorMs)).toFixed(3)} against the floor`);
+  for (const p of browser.pages) printLoads(p);
   for (const [label, p] of [['empty', browser.coldStartPhases], ['50 tabs', browser.coldStart50TabsPhases]] as const) {
     console.log(`  phases (${label}, median): script running at ${ms(p.scriptMs)}, data in after +${ms(p.dataMs)}, data and storage both in after +${ms(p.storageMs)} (read in parallel), restored +${ms(p.restoreMs)}`);
   }
@@ -77,12 +107,29 @@ if (!engineOnly) {
   check('cold start to ready (50 tabs)', ms(median(browser.coldStart50TabsMs)), '< 50 ms', median(browser.coldStart50TabsMs) < 50);
   check('page-load ratio with/without', ratio.toFixed(3), '≤ 1.03', ratio <= 1.03);
   check('  floor extension ratio', floorRatio.toFixed(3), '—', null);
+  for (const p of browser.pages) checkLoads('Chromium', p, p.key !== 'load'); // the 500-request floor ratio is the row above
   check('badge final after last response', ms(median(browser.badgeAfterLastResponseMs)), '< 200 ms', median(browser.badgeAfterLastResponseMs) < 200);
   check('badge lag after count knowable', ms(median(browser.badgeLagMs)), '< 200 ms', median(browser.badgeLagMs) < 200);
   check('peak worker heap, 10k requests', `${(browser.stressHeapPeakBytes / 2 ** 20).toFixed(1)} MB`, '< 20 MB', browser.stressHeapPeakBytes < 20 * 2 ** 20);
   check('  floor extension heap', `${(browser.floorStressHeapPeakBytes / 2 ** 20).toFixed(1)} MB`, '—', null);
   check('storage.session, 10k requests', kb(browser.stressSessionBytes), '—', null);
   check('popup render, 1,000 endpoints', ms(median(browser.popup1000RenderMs)), '< 100 ms', median(browser.popup1000RenderMs) < 100);
+}
+
+// ---- Firefox: page loads only ----
+if (!engineOnly) {
+  console.log(`\nFirefox ESR (${runs} runs each)`);
+  try {
+    const firefox = await runFirefoxBench(runs, log);
+    console.log(`browser: ${firefox.version}`);
+    for (const p of firefox.pages) printLoads(p);
+    for (const p of firefox.pages) checkLoads('Firefox', p, true);
+  } catch (error) {
+    // Keep the figures already taken; say loudly that these are missing.
+    console.log(`Firefox bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    check('Firefox page loads', 'failed', `≤ ${LOAD_TARGET}× floor`, false);
+    process.exitCode = 1;
+  }
 }
 
 // ---- bundles ----
@@ -97,7 +144,7 @@ if (!engineOnly) {
 }
 
 console.log('\nSummary');
-console.log(`${'measure'.padEnd(36)}${'figure'.padEnd(22)}${'target'.padEnd(10)}`);
+console.log(`${'measure'.padEnd(46)}${'figure'.padEnd(24)}${'target'.padEnd(16)}`);
 for (const [what, figure, target, met] of summary) {
-  console.log(`${what.padEnd(36)}${figure.padEnd(22)}${target.padEnd(10)}${met === null ? '' : met ? 'met' : 'MISSED'}`);
+  console.log(`${what.padEnd(46)}${figure.padEnd(24)}${target.padEnd(16)}${met === null ? '' : met ? 'met' : 'MISSED'}`);
 }

@@ -1,0 +1,94 @@
+import { rmSync } from 'node:fs';
+import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser as WebExtBrowser } from 'webextension-polyfill';
+import { extensionDirFor, launch, type E2EBrowser, type HostMap } from '../tests/e2e/lib/browsers.ts';
+import { FIREFOX_PATH, firefoxPrefs } from '../tests/e2e/lib/firefox.ts';
+import { closeAndClean, makeTempProfile, NO_PUPPETEER_SIGNAL_HANDLERS, type ExtApiGlobal } from '../tests/e2e/lib/internal.ts';
+import { startServer } from '../tests/e2e/lib/server.ts';
+import { addBenchPages, measurePage, pageHosts, SETTINGS, writeFloorExtension, type LoadTabs, type PageLoads } from './pages.ts';
+
+// What Carrier Watch costs in Debian's Firefox ESR (headless, over WebDriver
+// BiDi): the load time of each bench page (pages.ts) without an extension,
+// with the floor extension and with Carrier Watch, alternating runs, as in
+// Chromium. Prints figures; asserts nothing.
+
+export interface FirefoxFigures {
+  /** browser.version(), e.g. firefox/153.0.… */
+  version: string;
+  pages: PageLoads[];
+}
+
+export async function runFirefoxBench(runs: number, log: (line: string) => void): Promise<FirefoxFigures> {
+  const server = await startServer();
+  const benchPages = addBenchPages(server);
+  const hostMap = pageHosts();
+  const floorDir = writeFloorExtension('firefox');
+  // One at a time: a Firefox start takes seconds of both cores.
+  const opened: Array<{ close(): Promise<void> }> = [];
+  try {
+    const cw = await launch('firefox', { extensionDir: extensionDirFor('firefox'), hosts: hostMap });
+    opened.push(cw);
+    const floor = await launch('firefox', { extensionDir: floorDir, hosts: hostMap });
+    opened.push(floor);
+    const plain = await launchPlainFirefox(hostMap);
+    opened.push(plain);
+    await cw.waitForBackground();
+    await cw.setStorage('local', { settings: SETTINGS });
+    await floor.waitForBackground();
+    for (const b of [cw, floor]) await requireHostAccess(b);
+    const tabs: LoadTabs = { none: await plain.browser.newPage(), floor: await floor.newPage(), cw: await cw.newPage() };
+    // The extension browsers also hold the harness's control page: make each load's tab the selected one.
+    for (const tab of Object.values(tabs)) await tab.bringToFront();
+    const figures: FirefoxFigures = { version: await plain.browser.version(), pages: [] };
+    for (const p of benchPages) {
+      log(`  ${p.label}…`);
+      figures.pages.push(await measurePage(p, tabs, cw, server, runs, log));
+    }
+    return figures;
+  } finally {
+    for (const b of opened.reverse()) await b.close();
+    rmSync(floorDir, { recursive: true, force: true });
+    await server.close();
+  }
+}
+
+/**
+ * Firefox with the same prefs and host mapping as the harness's (tests/e2e/lib/firefox.ts),
+ * the same flag, and no extension: the baseline.
+ */
+async function launchPlainFirefox(hostMap: HostMap): Promise<{ browser: Browser; close(): Promise<void> }> {
+  const { dir, resource } = makeTempProfile('cw-bench-plain-firefox-');
+  const prefs = firefoxPrefs({ extensionDir: dir, hosts: hostMap }, 'none@carrierwatch.bench');
+  delete prefs['extensions.webextensions.uuids']; // there is no extension to give a UUID
+  let browser: Browser | undefined;
+  try {
+    browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: FIREFOX_PATH,
+      headless: true,
+      userDataDir: dir,
+      protocolTimeout: 30_000,
+      ...NO_PUPPETEER_SIGNAL_HANDLERS,
+      args: ['--remote-allow-system-access'],
+      extraPrefsFirefox: prefs,
+    });
+    resource.pid = browser.process()?.pid;
+    const launched = browser;
+    return { browser: launched, close: () => closeAndClean(launched, resource) };
+  } catch (error) {
+    await closeAndClean(browser, resource);
+    throw error;
+  }
+}
+
+/**
+ * Firefox may leave an MV3 extension's host permissions ungranted; then its webRequest
+ * listener never fires and it would cost nothing. Fail rather than measure that.
+ */
+async function requireHostAccess(b: E2EBrowser): Promise<void> {
+  const granted = await b.evalInExtension(() => {
+    const g = globalThis as unknown as ExtApiGlobal;
+    return ((g.browser ?? g.chrome) as WebExtBrowser).permissions.contains({ origins: ['<all_urls>'] });
+  });
+  if (!granted) throw new Error(`Firefox did not grant <all_urls> to ${b.extensionId}: its webRequest listener would never fire`);
+}

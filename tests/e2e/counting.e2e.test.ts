@@ -97,6 +97,22 @@ const readRows = (): Row[] =>
     text: li.textContent ?? '',
   }));
 
+async function settle(p: Page, url: string): Promise<void> {
+  await p.goto(url, { waitUntil: 'load' });
+  await p.waitForFunction(`window.${PAGE_DONE_FLAG} === true`, { timeout: 30_000 });
+}
+
+/** A tab's state as the background mirrored it to storage.session, once `accept` holds. */
+function storedState(b: E2EBrowser, tabId: number, what: string, accept: (state: TabState) => boolean): Promise<TabState> {
+  return pollUntil(
+    `stored state of tab ${tabId}: ${what}`,
+    async () => (await b.storage('session'))[`tab:${tabId}`] as TabState | undefined,
+    (state): state is TabState => state !== undefined && accept(state),
+  ) as Promise<TabState>;
+}
+
+const endpoint = (state: TabState, host: string): Endpoint | undefined => state.current?.endpoints.find((e) => e.host === host);
+
 for (const kind of BROWSER_KINDS) {
   describe(`counting what the page loads in ${kind}`, () => {
     let server: TestServer | undefined;
@@ -117,24 +133,11 @@ for (const kind of BROWSER_KINDS) {
       await server?.close();
     });
 
-    async function settle(p: Page, url: string): Promise<void> {
-      await p.goto(url, { waitUntil: 'load' });
-      await p.waitForFunction(`window.${PAGE_DONE_FLAG} === true`, { timeout: 30_000 });
-    }
-
     async function badgeIs(tabId: number, value: string) {
       return pollUntil(`badge "${value}" on tab ${tabId}`, () => br().badge(tabId), (badge) => badge.text === value);
     }
 
-    async function stored(tabId: number, what: string, accept: (state: TabState) => boolean): Promise<TabState> {
-      return pollUntil(
-        `stored state of tab ${tabId}: ${what}`,
-        async () => (await br().storage('session'))[`tab:${tabId}`] as TabState | undefined,
-        (state): state is TabState => state !== undefined && accept(state),
-      ) as Promise<TabState>;
-    }
-
-    const endpoint = (state: TabState, host: string): Endpoint | undefined => state.current?.endpoints.find((e) => e.host === host);
+    const stored = (tabId: number, what: string, accept: (state: TabState) => boolean) => storedState(br(), tabId, what, accept);
 
     /** The popup's rows for a tab, once `accept` holds. */
     async function popupRows(tabId: number, what: string, accept: (rows: Row[]) => boolean): Promise<Row[]> {
@@ -234,6 +237,77 @@ for (const kind of BROWSER_KINDS) {
       expect(rows.find((r) => r.host === 'api.flagged.test')).toMatchObject({ kinds: 'sent-data', did: 'Sent data to it (POST)', reached: 'network' });
       expect(rows.find((r) => r.host === 'beacon.flagged.test')!.kinds).toBe('sent-data');
       expect(rows.find((r) => r.host === 'cdn.flagged.test')).toMatchObject({ kinds: 'script', did: 'Ran a script from it' });
+      await p.close();
+    });
+  });
+
+  describe(`a page loading while the extension is installed, in ${kind}`, () => {
+    let server: TestServer | undefined;
+    let b: E2EBrowser | undefined;
+    let release: (() => void) | undefined;
+    const srv = (): TestServer => server as TestServer;
+    const br = (): E2EBrowser => b as E2EBrowser;
+    const stored = (tabId: number, what: string, accept: (state: TabState) => boolean) => storedState(br(), tabId, what, accept);
+
+    beforeAll(async () => {
+      server = await startServer();
+      const held = new Promise<void>((resolve) => (release = resolve));
+      // Flagged by the bundled list (cmpassport.com: China Mobile; 189.cn: China Telecom), so no
+      // settings need writing after the install, when the page is already loading.
+      server.site('www.loading-site.test', {
+        '/': page({
+          title: 'loading',
+          images: [server.url('passport.cmpassport.com', '/early.gif')],
+          scripts: [server.url('www.loading-site.test', '/slow.js')],
+        }),
+        '/next': page({ title: 'next', scripts: [server.url('open.e.189.cn', '/sdk.js')] }),
+        // Held until the extension is in: the page is still loading when it starts.
+        '/slow.js': async () => {
+          await held;
+          return script(`fetch(${JSON.stringify(server!.url('open.e.189.cn', '/late'))}).catch(() => {});`);
+        },
+      });
+      server.site('passport.cmpassport.com', { '/early.gif': image() });
+      server.site('open.e.189.cn', { '/late': text('ok'), '/sdk.js': script() });
+      b = await launch(kind, {
+        extensionDir: extensionDirFor(kind),
+        hosts: { 'www.loading-site.test': '127.0.0.1', 'passport.cmpassport.com': '127.0.0.1', 'open.e.189.cn': '127.0.0.1' },
+        deferInstall: true,
+      });
+    });
+
+    afterAll(async () => {
+      release?.();
+      await b?.close();
+      await server?.close();
+    });
+
+    it('marks the page partial in the popup until the tab navigates again', async () => {
+      const p = await br().newPage();
+      void p.goto(srv().url('www.loading-site.test', '/'), { waitUntil: 'load', timeout: 60_000 }).catch(() => undefined);
+      await srv().waitForRequest('the page to be loading (its held script asked for)', (r) => r.path === '/slow.js');
+      await br().install();
+      await br().waitForBackground();
+      release!();
+      await p.waitForFunction(`window.${PAGE_DONE_FLAG} === true`, { timeout: 30_000 });
+      await srv().waitForRequest('the request made after the install', (r) => r.path === '/late');
+      const tabId = await br().tabIdOf(p);
+      const state = await stored(tabId, 'the partial page view with the late request', (s) => s.current?.partial === true && endpoint(s, 'open.e.189.cn') !== undefined);
+      expect(state.current!.url).toBe(srv().url('www.loading-site.test', '/'));
+
+      const popup = await br().openExtensionPage(`src/popup/index.html?tab=${tabId}`);
+      const note = await pollUntil('the partial note', () => popup.evaluate(() => document.querySelector('[data-testid=note-partial]')?.textContent ?? ''), (t) => t !== '');
+      expect(note).toContain('Carrier Watch started while this page was loading');
+      await popup.close();
+
+      // The next page is seen whole: no note.
+      await settle(p, srv().url('www.loading-site.test', '/next'));
+      const next = await stored(tabId, 'the next page', (s) => s.current?.url.endsWith('/next') === true && s.current.endpoints.length === 1);
+      expect(next.current!.partial).toBeUndefined();
+      const again = await br().openExtensionPage(`src/popup/index.html?tab=${tabId}`);
+      await pollUntil('the popup of the next page', () => again.evaluate(() => document.querySelector('.popup')?.getAttribute('data-endpoints')), (n) => n === '1');
+      expect(await again.evaluate(() => document.querySelector('[data-testid=note-partial]') === null)).toBe(true);
+      await again.close();
       await p.close();
     });
   });

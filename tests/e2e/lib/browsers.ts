@@ -42,6 +42,32 @@ export interface LaunchOptions {
   dumpio?: boolean;
   /** Override the browser binary. */
   executablePath?: string;
+  /**
+   * Allow the extension in private windows (Chromium: incognito) from its very first start, so
+   * nothing reloads it under the test. Written into the fresh profile before the browser starts,
+   * and checked after install (extension.isAllowedIncognitoAccess()); launch()/install() fail if
+   * it did not take. Needed by newPrivatePage(). Chromium: Default/Preferences
+   * `extensions.settings.<id>.incognito = true`, the id computed from the extension dir's real
+   * path and compared with the id Chromium reports. Firefox: `extension-preferences.json` granting
+   * the gecko id `internal:privateBrowsingAllowed` (a temporary install does not get it).
+   */
+  allowPrivate?: boolean;
+  /**
+   * Start the browser without the extension: launch() resolves with the browser up and no
+   * extension; `install()` installs it later (e.g. while a page is already loading). Until then
+   * only newPage(), browser, userDataDir and close() work.
+   */
+  deferInstall?: boolean;
+}
+
+/** A tab in a private window, opened by newPrivatePage(). */
+export interface PrivatePage {
+  /** The tab's puppeteer page, at about:blank#<nonce> until the test navigates it. */
+  page: Page;
+  /** Its extension-visible tab id (tabs.Tab.incognito is true). */
+  tabId: number;
+  /** The private window it is the only tab of. */
+  windowId: number;
 }
 
 export interface Badge {
@@ -55,14 +81,33 @@ export interface E2EBrowser {
   readonly kind: BrowserKind;
   /** The puppeteer-core Browser (CDP for Chromium, WebDriver BiDi for Firefox). */
   readonly browser: Browser;
-  /** Chromium: the extension id. Firefox: the gecko id from the manifest. */
+  /**
+   * Chromium: the extension id. Firefox: the gecko id from the manifest. With deferInstall,
+   * Chromium's throws until install() has resolved.
+   */
   readonly extensionId: string;
-  /** `chrome-extension://<id>` or `moz-extension://<fixed uuid>` (no trailing slash). */
+  /**
+   * `chrome-extension://<id>` or `moz-extension://<fixed uuid>` (no trailing slash). With
+   * deferInstall, Chromium's throws until install() has resolved.
+   */
   readonly extensionOrigin: string;
   /** The fresh profile dir (removed by close()). */
   readonly userDataDir: string;
-  /** ms from launch() call to extension installed and background target seen. */
+  /**
+   * ms from launch() call to extension installed and background target seen (Firefox: and the
+   * control page open). With deferInstall: to the browser being up, without the extension.
+   */
   readonly launchMs: number;
+  /** Whether the extension is installed (false only between a deferInstall launch and install()). */
+  readonly installed: boolean;
+
+  /**
+   * Installs the extension into a browser launched with deferInstall (puppeteer
+   * browser.installExtension), as launch() does by default: Chromium waits for the service
+   * worker target, Firefox opens the control page. Afterwards every member works; call
+   * waitForBackground() before relying on the extension's listeners. Throws if already installed.
+   */
+  install(): Promise<void>;
 
   /**
    * Resolves once the extension's background has registered its listeners and restored its
@@ -84,6 +129,19 @@ export interface E2EBrowser {
 
   /** A new tab. */
   newPage(): Promise<Page>;
+  /**
+   * Opens a new private window (Chromium: incognito) with one tab and returns that tab's
+   * puppeteer page and tab id. The extension opens it (windows.create({ incognito: true }) via
+   * evalInExtension): puppeteer's createBrowserContext() is a separate profile, not a private
+   * window, and the extension cannot see its tabs as private. Needs LaunchOptions.allowPrivate.
+   */
+  newPrivatePage(): Promise<PrivatePage>;
+  /**
+   * Closes every private window (windows.remove) and waits until the extension sees no private
+   * tab and every page newPrivatePage() returned is closed. Ends the private session (in both
+   * browsers the private profile goes away with its last window). No-op without one.
+   */
+  closePrivateWindows(): Promise<void>;
   /** Opens `<extensionOrigin>/<path>` in a new normal tab and waits until it has loaded. */
   openExtensionPage(path: string): Promise<Page>;
   /**
@@ -107,7 +165,10 @@ export interface E2EBrowser {
   close(): Promise<void>;
 }
 
-/** Launches `kind` with the unpacked extension at `opts.extensionDir` installed. */
+/**
+ * Launches `kind` with the unpacked extension at `opts.extensionDir` installed (or, with
+ * `deferInstall`, ready to be installed by `install()`).
+ */
 export function launch(kind: BrowserKind, opts: LaunchOptions): Promise<E2EBrowser> {
   const resolved = { ...opts, extensionDir: path.resolve(opts.extensionDir) };
   switch (kind) {

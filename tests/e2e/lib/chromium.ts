@@ -2,6 +2,9 @@
  * Debian Chromium driven by puppeteer-core 24 over CDP (pipe), with the unpacked extension
  * loaded. Facts relied on are from /work/shared/testing-in-browsers.md ("the doc").
  */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import puppeteer, { type Browser, type Page, type Target, type WebWorker } from 'puppeteer-core';
 import type { E2EBrowser, LaunchOptions } from './browsers.ts';
 import {
@@ -13,6 +16,7 @@ import {
   NO_PUPPETEER_SIGNAL_HANDLERS,
   readManifest,
   type LiveResource,
+  type ManifestSubset,
 } from './internal.ts';
 import { pollUntil, withTimeout, type PollOptions } from './poll.ts';
 
@@ -47,12 +51,37 @@ export function hostResolverRules(hosts: LaunchOptions['hosts']): string {
   return [...rules, 'MAP * ~NOTFOUND'].join(', ');
 }
 
+/**
+ * The id Chromium gives an unpacked extension: SHA-256 of its absolute path, the first 32 hex
+ * digits mapped 0-f → a-p. Chromium hashes the real path (symlinks resolved, no trailing slash:
+ * checked in Chromium 156, where a symlinked dir got the id of its target).
+ */
+export function unpackedExtensionId(extensionDir: string): string {
+  const hex = createHash('sha256').update(fs.realpathSync(extensionDir)).digest('hex').slice(0, 32);
+  return [...hex].map((digit) => String.fromCharCode('a'.charCodeAt(0) + parseInt(digit, 16))).join('');
+}
+
+/**
+ * Allows extension `id` in incognito windows from its first start: writes
+ * `extensions.settings.<id>.incognito = true` into the fresh profile's Default/Preferences.
+ * Chromium 156 (Debian, Linux) keeps it when it then installs the extension: the tracked-pref
+ * MACs (protection.macs.extensions.settings.<id>) are not enforced on Linux; a missing or a wrong
+ * MAC is recomputed, not reset, and no prefs.tracked_preferences_reset appears.
+ */
+export function writeIncognitoPref(userDataDir: string, id: string): void {
+  const dir = path.join(userDataDir, 'Default');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'Preferences'), JSON.stringify({ extensions: { settings: { [id]: { incognito: true } } } }));
+}
+
 export async function launchChromium(opts: LaunchOptions): Promise<ChromiumE2EBrowser> {
   const started = Date.now();
   const manifest = readManifest(opts.extensionDir);
   const { dir, resource } = makeTempProfile('cw-e2e-chromium-');
   let browser: Browser | undefined;
   try {
+    const expectedId = opts.allowPrivate ? unpackedExtensionId(opts.extensionDir) : undefined;
+    if (expectedId !== undefined) writeIncognitoPref(dir, expectedId);
     browser = await puppeteer.launch({
       executablePath: opts.executablePath ?? CHROMIUM_PATH,
       headless: true,
@@ -73,15 +102,10 @@ export async function launchChromium(opts: LaunchOptions): Promise<ChromiumE2EBr
       ],
     });
     resource.pid = browser.process()?.pid;
-    const extensionId = await browser.installExtension(opts.extensionDir);
-    const origin = `chrome-extension://${extensionId}`;
-    const isOurWorker = (t: Target): boolean => t.type() === 'service_worker' && t.url().startsWith(`${origin}/`);
-    if (manifest.manifest_version === 3) {
-      await browser.waitForTarget(isOurWorker, { timeout: 15_000 }).catch((e: unknown) => {
-        throw new Error(`Chromium: no service worker target for ${origin} within 15 s: ${String(e)}`);
-      });
-    }
-    return new ChromiumHandle(browser, extensionId, origin, dir, resource, opts, isOurWorker, Date.now() - started);
+    const handle = new ChromiumHandle(browser, dir, resource, opts, manifest, expectedId);
+    if (!opts.deferInstall) await handle.install();
+    handle.launchMs = Date.now() - started;
+    return handle;
   } catch (error) {
     await closeAndClean(browser, resource);
     throw error;
@@ -90,23 +114,68 @@ export async function launchChromium(opts: LaunchOptions): Promise<ChromiumE2EBr
 
 class ChromiumHandle extends ExtensionHandleBase implements ChromiumE2EBrowser {
   readonly kind = 'chromium' as const;
+  launchMs = 0;
   #controlPage: Page | undefined;
+  /** Set by install(). */
+  #extension: { id: string; origin: string } | undefined;
 
   constructor(
     browser: Browser,
-    readonly extensionId: string,
-    readonly extensionOrigin: string,
     readonly userDataDir: string,
     resource: LiveResource,
-    private readonly opts: LaunchOptions,
-    private readonly isOurWorker: (t: Target) => boolean,
-    readonly launchMs: number,
+    opts: LaunchOptions,
+    private readonly manifest: ManifestSubset,
+    /** With allowPrivate: the id the incognito pref was written for. */
+    private readonly expectedId: string | undefined,
   ) {
-    super(browser, resource);
+    super(browser, resource, opts);
+  }
+
+  get installed(): boolean {
+    return this.#extension !== undefined;
+  }
+
+  get extensionId(): string {
+    return this.#installed().id;
+  }
+
+  get extensionOrigin(): string {
+    return this.#installed().origin;
+  }
+
+  #installed(): { id: string; origin: string } {
+    if (!this.#extension) {
+      throw new Error('Chromium: the extension is not installed yet (launched with deferInstall): await install() first');
+    }
+    return this.#extension;
+  }
+
+  async install(): Promise<void> {
+    if (this.#extension) throw new Error(`Chromium: the extension is already installed (${this.#extension.id})`);
+    const id = await this.browser.installExtension(this.opts.extensionDir);
+    if (this.expectedId !== undefined && id !== this.expectedId) {
+      throw new Error(
+        `Chromium installed ${this.opts.extensionDir} as ${id}, but the id computed from its real path ` +
+          `(${fs.realpathSync(this.opts.extensionDir)}) is ${this.expectedId}: the incognito pref ` +
+          `(allowPrivate) was written for the wrong id; see unpackedExtensionId()`,
+      );
+    }
+    const origin = `chrome-extension://${id}`;
+    this.#extension = { id, origin };
+    if (this.manifest.manifest_version === 3) {
+      await this.browser.waitForTarget((t) => this.#isOurWorker(t), { timeout: 15_000 }).catch((e: unknown) => {
+        throw new Error(`Chromium: no service worker target for ${origin} within 15 s: ${String(e)}`);
+      });
+    }
+    if (this.opts.allowPrivate) await this.checkPrivateAllowed(`Default/Preferences extensions.settings.${id}.incognito was written before launch`);
+  }
+
+  #isOurWorker(t: Target): boolean {
+    return this.#extension !== undefined && t.type() === 'service_worker' && t.url().startsWith(`${this.#extension.origin}/`);
   }
 
   #workerTarget(): Target | undefined {
-    return this.browser.targets().find(this.isOurWorker);
+    return this.browser.targets().find((t) => this.#isOurWorker(t));
   }
 
   /** The running worker, attaching if needed; undefined if none runs. */
@@ -118,6 +187,7 @@ class ChromiumHandle extends ExtensionHandleBase implements ChromiumE2EBrowser {
   }
 
   async waitForWorker(options: PollOptions = {}): Promise<WebWorker> {
+    this.#installed();
     // The doc: the `serviceworker` event can fire before the worker registered its listeners,
     // so readiness is the background's own flag, set after listeners + state restore.
     return pollUntil(

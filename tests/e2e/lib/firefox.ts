@@ -6,6 +6,8 @@
  * Firefox cannot evaluate in the event page from the outside, so extension API calls run in a
  * "control page": an extension document opened in its own tab (manifest.json by default).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { E2EBrowser, LaunchOptions } from './browsers.ts';
 import {
@@ -129,6 +131,21 @@ export function firefoxPrefs(opts: LaunchOptions, geckoId: string): Record<strin
   };
 }
 
+/**
+ * Grants add-on `geckoId` private-browsing access before it is installed: writes the profile's
+ * extension-preferences.json (ExtensionPermissions' store) with `internal:privateBrowsingAllowed`.
+ * Firefox ESR 153 keeps it through a later temporary install and starts the add-on with it. A
+ * temporary install (BiDi webExtension.install, as puppeteer does it) does not get the
+ * permission by itself; BiDi's `moz:allowPrivateBrowsing: true` grants it but then reloads the
+ * add-on (remote/shared/Addon.sys.mjs: ExtensionPermissions.add, then addon.reload()).
+ */
+export function writePrivateBrowsingPermission(profileDir: string, geckoId: string): void {
+  fs.writeFileSync(
+    path.join(profileDir, 'extension-preferences.json'),
+    JSON.stringify({ [geckoId]: { permissions: ['internal:privateBrowsingAllowed'], origins: [] } }),
+  );
+}
+
 export async function launchFirefox(opts: LaunchOptions): Promise<FirefoxE2EBrowser> {
   const started = Date.now();
   const manifest = readManifest(opts.extensionDir);
@@ -139,6 +156,7 @@ export async function launchFirefox(opts: LaunchOptions): Promise<FirefoxE2EBrow
   const { dir, resource } = makeTempProfile('cw-e2e-firefox-');
   let browser: Browser | undefined;
   try {
+    if (opts.allowPrivate) writePrivateBrowsingPermission(dir, geckoId);
     browser = await puppeteer.launch({
       browser: 'firefox',
       executablePath: opts.executablePath ?? FIREFOX_PATH,
@@ -152,13 +170,10 @@ export async function launchFirefox(opts: LaunchOptions): Promise<FirefoxE2EBrow
       extraPrefsFirefox: firefoxPrefs(opts, geckoId),
     });
     resource.pid = browser.process()?.pid;
-    const installedId = await browser.installExtension(opts.extensionDir);
-    if (installedId !== geckoId) {
-      throw new Error(`Firefox installed ${installedId}, expected the manifest's gecko id ${geckoId}`);
-    }
     const backgroundPage = manifest.background?.page ?? '_generated_background_page.html';
-    const handle = new FirefoxHandle(browser, geckoId, dir, resource, opts, backgroundPage, started);
-    await handle.init();
+    const handle = new FirefoxHandle(browser, geckoId, dir, resource, opts, backgroundPage);
+    if (!opts.deferInstall) await handle.install();
+    handle.launchMs = Date.now() - started;
     return handle;
   } catch (error) {
     await closeAndClean(browser, resource);
@@ -192,6 +207,7 @@ class FirefoxHandle extends ExtensionHandleBase implements FirefoxE2EBrowser {
   readonly extensionUuid = FIREFOX_EXTENSION_UUID;
   readonly extensionOrigin = `moz-extension://${FIREFOX_EXTENSION_UUID}`;
   launchMs = 0;
+  #installed = false;
   #control: Page | undefined;
 
   constructor(
@@ -199,19 +215,35 @@ class FirefoxHandle extends ExtensionHandleBase implements FirefoxE2EBrowser {
     readonly extensionId: string,
     readonly userDataDir: string,
     resource: LiveResource,
-    private readonly opts: LaunchOptions,
+    opts: LaunchOptions,
     private readonly backgroundPage: string,
-    private readonly started: number,
   ) {
-    super(browser, resource);
+    super(browser, resource, opts);
   }
 
-  async init(): Promise<void> {
+  get installed(): boolean {
+    return this.#installed;
+  }
+
+  async install(): Promise<void> {
+    if (this.#installed) throw new Error(`Firefox: the extension is already installed (${this.extensionId})`);
+    const installedId = await this.browser.installExtension(this.opts.extensionDir);
+    if (installedId !== this.extensionId) {
+      throw new Error(`Firefox installed ${installedId}, expected the manifest's gecko id ${this.extensionId}`);
+    }
+    this.#installed = true;
     await this.#controlPage();
-    this.launchMs = Date.now() - this.started;
+    if (this.opts.allowPrivate) await this.checkPrivateAllowed('extension-preferences.json was written before launch');
+  }
+
+  #requireInstalled(): void {
+    if (!this.#installed) {
+      throw new Error('Firefox: the extension is not installed yet (launched with deferInstall): await install() first');
+    }
   }
 
   async #controlPage(): Promise<Page> {
+    this.#requireInstalled();
     if (this.#control && !this.#control.isClosed()) return this.#control;
     this.#control = await this.openExtensionPage(controlPagePath(this.opts.extensionDir, this.opts.controlPagePath));
     return this.#control;
@@ -222,6 +254,7 @@ class FirefoxHandle extends ExtensionHandleBase implements FirefoxE2EBrowser {
   }
 
   async waitForBackground(options: PollOptions = {}): Promise<void> {
+    this.#requireInstalled();
     await pollUntil(
       `the Firefox background to answer runtime.sendMessage({ type: 'ping' }) with { ready: true }`,
       () => withTimeout('a ping to the background', this.evalInExtension(extPing), 5_000),
@@ -235,6 +268,7 @@ class FirefoxHandle extends ExtensionHandleBase implements FirefoxE2EBrowser {
   }
 
   async stopBackground(options: PollOptions = {}): Promise<void> {
+    this.#requireInstalled();
     // No API suspends an event page on demand; wait for the idle suspension (the doc: the event
     // page suspended after extensions.background.idle.timeout and restarted on the next request).
     const idle = this.opts.backgroundIdleTimeoutMs ?? FIREFOX_DEFAULT_IDLE_MS;
@@ -252,6 +286,7 @@ class FirefoxHandle extends ExtensionHandleBase implements FirefoxE2EBrowser {
   }
 
   async openExtensionPage(path: string): Promise<Page> {
+    this.#requireInstalled();
     const url = new URL(`${this.extensionOrigin}/${path.replace(/^\/+/, '')}`).href;
     const page = await this.browser.newPage();
     // The doc: page.goto(moz-extension://…) times out and page.url() stays about:blank, yet the

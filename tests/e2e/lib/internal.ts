@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page, WebWorker } from 'puppeteer-core';
 import type { Browser as WebExtBrowser } from 'webextension-polyfill';
-import type { Badge, StorageArea } from './browsers.ts';
+import type { Badge, LaunchOptions, PrivatePage, StorageArea } from './browsers.ts';
 import { pollUntil, withTimeout } from './poll.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -195,6 +195,65 @@ export const extStorageSet = async (area: 'local' | 'session', items: Record<str
   await api.storage[area].set(items);
 };
 
+export const extAllowedIncognito = (): Promise<boolean> => {
+  const g = globalThis as unknown as ExtApiGlobal;
+  const api = (g.browser ?? g.chrome) as WebExtBrowser;
+  return api.extension.isAllowedIncognitoAccess();
+};
+
+export interface OpenedPrivateWindow {
+  windowId: number;
+  tabId: number;
+  windowIncognito: boolean;
+  tabIncognito: boolean;
+}
+
+export const extOpenPrivateWindow = async (url: string): Promise<OpenedPrivateWindow> => {
+  const g = globalThis as unknown as ExtApiGlobal;
+  const api = (g.browser ?? g.chrome) as WebExtBrowser;
+  const win = await api.windows.create({ incognito: true, url });
+  const tab = win.tabs?.[0];
+  return { windowId: win.id ?? -1, tabId: tab?.id ?? -1, windowIncognito: win.incognito, tabIncognito: tab?.incognito ?? false };
+};
+
+export const extPrivateWindowIds = async (): Promise<number[]> => {
+  const g = globalThis as unknown as ExtApiGlobal;
+  const api = (g.browser ?? g.chrome) as WebExtBrowser;
+  return (await api.windows.getAll()).filter((w) => w.incognito).map((w) => w.id ?? -1);
+};
+
+export const extRemoveWindows = async (windowIds: number[]): Promise<void> => {
+  const g = globalThis as unknown as ExtApiGlobal;
+  const api = (g.browser ?? g.chrome) as WebExtBrowser;
+  for (const id of windowIds) await api.windows.remove(id);
+};
+
+export const extPrivateTabIds = async (): Promise<number[]> => {
+  const g = globalThis as unknown as ExtApiGlobal;
+  const api = (g.browser ?? g.chrome) as WebExtBrowser;
+  return (await api.tabs.query({})).filter((t) => t.incognito).map((t) => t.id ?? -1);
+};
+
+/**
+ * The puppeteer page whose document is at `url` (its own location.href: page.url() lags in
+ * Firefox, and pages of a private window are not told apart by puppeteer's browser contexts).
+ */
+export function pageWithHref(browser: Browser, url: string): Promise<Page> {
+  return pollUntil(
+    `a puppeteer page whose location.href is ${url}`,
+    async () => {
+      for (const page of await browser.pages()) {
+        if (page.isClosed()) continue;
+        const href = await withTimeout('location.href of a page', page.evaluate(() => location.href), 2_000).catch(() => undefined);
+        if (href === url) return page;
+      }
+      return undefined;
+    },
+    (page) => page !== undefined,
+    { timeoutMs: 10_000 },
+  ) as Promise<Page>;
+}
+
 /**
  * Finds the tab id of a puppeteer page, from an extension context.
  * First by URL (the page's own location.href: puppeteer's page.url() can lag, e.g. it reads
@@ -241,13 +300,59 @@ export async function findTabId(page: Page, run: <A extends unknown[], R>(fn: (.
 
 export abstract class ExtensionHandleBase {
   #closed = false;
+  /** Pages newPrivatePage() returned and closePrivateWindows() has not seen closed yet. */
+  readonly #privatePages = new Set<Page>();
 
   protected constructor(
     readonly browser: Browser,
     private readonly resource: LiveResource,
+    protected readonly opts: LaunchOptions,
   ) {}
 
   abstract evalInExtension<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Promise<Awaited<R>>;
+
+  /**
+   * After install with allowPrivate: fails unless the extension reports private-window access.
+   * Polled because a just-started Chromium worker can reject an evaluation before its extension
+   * API is set up (seen: "chrome is not defined").
+   */
+  protected async checkPrivateAllowed(how: string): Promise<void> {
+    const allowed = await pollUntil(
+      'extension.isAllowedIncognitoAccess() to answer',
+      () => this.evalInExtension(extAllowedIncognito),
+      (v) => typeof v === 'boolean',
+      { timeoutMs: 15_000 },
+    );
+    if (!allowed) {
+      throw new Error(`allowPrivate: the extension is not allowed in private windows after install (${how})`);
+    }
+  }
+
+  async newPrivatePage(): Promise<PrivatePage> {
+    if (!this.opts.allowPrivate) throw new Error('newPrivatePage() needs launch(kind, { allowPrivate: true, … })');
+    // A unique URL to find the tab's puppeteer page by (see pageWithHref).
+    const url = `about:blank#cw-e2e-private-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const opened = await this.evalInExtension(extOpenPrivateWindow, url);
+    if (!opened.windowIncognito || !opened.tabIncognito || opened.tabId < 0) {
+      throw new Error(`windows.create({ incognito: true }) did not open a private tab: ${JSON.stringify(opened)}`);
+    }
+    const page = await pageWithHref(this.browser, url);
+    this.#privatePages.add(page);
+    return { page, tabId: opened.tabId, windowId: opened.windowId };
+  }
+
+  async closePrivateWindows(): Promise<void> {
+    const windowIds = await this.evalInExtension(extPrivateWindowIds);
+    if (windowIds.length > 0) await this.evalInExtension(extRemoveWindows, windowIds);
+    await pollUntil('the extension to see no private tab', () => this.evalInExtension(extPrivateTabIds), (ids) => ids.length === 0);
+    const pages = [...this.#privatePages];
+    await pollUntil(
+      'every page of the private windows to be closed in puppeteer',
+      () => pages.filter((p) => !p.isClosed()).length,
+      (open) => open === 0,
+    );
+    this.#privatePages.clear();
+  }
 
   badge(tabId: number): Promise<Badge> {
     return this.evalInExtension(extReadBadge, tabId);

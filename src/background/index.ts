@@ -366,9 +366,8 @@ function onResourceReport(message: unknown, sender: Sender): void {
   }
   const admitted = reportBudget.admit(tabId, `${frameId}:${sender.documentId ?? sender.url ?? ''}`, parsed.resources);
   if (admitted.length === 0) return;
-  const time = Date.now();
-  const resources: PageResource[] = admitted.map(({ host, type }) => ({
-    tabId, frameId, documentId: sender.documentId, documentLifecycle: sender.documentLifecycle, frameUrl: sender.url ?? null, host, type, time,
+  const resources: PageResource[] = admitted.map(({ host, type, endedAt }) => ({
+    tabId, frameId, documentId: sender.documentId, documentLifecycle: sender.documentLifecycle, frameUrl: sender.url ?? null, host, type, time: endedAt,
   }));
   enqueue(() => {
     if (sender.tab?.incognito) privateTabs.add(tabId);

@@ -13,6 +13,8 @@ export interface ReportedResource {
   host: string;
   /** As a webRequest type (script, image, ...), mapped from Resource Timing's initiatorType. */
   type: string;
+  /** When it finished loading, as the page says (ms since the epoch). */
+  endedAt: number;
 }
 
 export type ParsedReport = { ok: true; resources: ReportedResource[] } | { ok: false; reason: string };
@@ -40,21 +42,26 @@ export function isResourceReport(message: unknown): boolean {
   return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === REPORT_MESSAGE_TYPE;
 }
 
+/** How far a page's clock may be from ours before its `endedAt` is taken for "now". */
+const CLOCK_SLACK_MS = 10 * 60_000;
+
 /** The resources of a report message, or why it was refused (then nothing of it counts). */
-export function parseResourceReport(message: unknown): ParsedReport {
+export function parseResourceReport(message: unknown, now: number = Date.now()): ParsedReport {
   const entries = (message as { resources?: unknown }).resources;
   if (!Array.isArray(entries)) return { ok: false, reason: 'resources is not a list' };
   if (entries.length > REPORT_LIMITS.entriesPerMessage) return { ok: false, reason: `more than ${REPORT_LIMITS.entriesPerMessage} entries` };
   const resources: ReportedResource[] = [];
   for (const entry of entries) {
-    if (!Array.isArray(entry) || entry.length !== 2) return { ok: false, reason: 'an entry is not [host, initiatorType]' };
-    const [host, initiator] = entry as unknown[];
-    if (typeof host !== 'string' || typeof initiator !== 'string') return { ok: false, reason: 'an entry is not two strings' };
+    if (!Array.isArray(entry) || entry.length !== 3) return { ok: false, reason: 'an entry is not [host, initiatorType, endedAt]' };
+    const [host, initiator, endedAt] = entry as unknown[];
+    if (typeof host !== 'string' || typeof initiator !== 'string' || typeof endedAt !== 'number') return { ok: false, reason: 'an entry is not [string, string, number]' };
     // 253 is the longest DNS name; the check comes before parsing so a huge string costs nothing.
     if (host.length > 253 || initiator.length > 32) return { ok: false, reason: 'an entry is too long' };
     const parsed = normalizeHost(host);
     if (!parsed.ok) continue; // not a host name: ignored, the rest still counts
-    resources.push({ host: parsed.host, type: TYPE_OF_INITIATOR[initiator] ?? 'other' });
+    // Only the page's own view of time: a time far off (or not a number) becomes "now".
+    const time = Number.isFinite(endedAt) && Math.abs(endedAt - now) < CLOCK_SLACK_MS ? endedAt : now;
+    resources.push({ host: parsed.host, type: TYPE_OF_INITIATOR[initiator] ?? 'other', endedAt: time });
   }
   return { ok: true, resources };
 }

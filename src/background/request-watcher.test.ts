@@ -348,6 +348,30 @@ describe('RequestWatcher', () => {
       expect(tracker.tab(1)!.current!.spilled).toBe(51); // the 50 past the cap, once each, and the new one
     });
 
+    it('lets a request that a report overtook take the report\'s place (one resource, over the network)', async () => {
+      const { tracker, watcher, navigate } = setup();
+      await navigate(1, 'https://a.example/');
+      // The report of x's script (ended at t+10) comes before the webRequest event of its response (at t).
+      const t = time;
+      await watcher.handleCached(report('x.cmpassport.com', { time: t + 10 }));
+      await watcher.handle(event({ url: 'https://x.cmpassport.com/a.js', time: t }));
+      expect(tracker.tab(1)!.current!.endpoints[0]).toMatchObject({ count: 1, cached: 0, ipSource: 'response' });
+      // A request long after a cached resource is a second contact: both stand.
+      await watcher.handleCached(report('y.cmpassport.com', { time: t }));
+      await watcher.handle(event({ url: 'https://y.cmpassport.com/b.js', time: t + 5_000 }));
+      expect(tracker.tab(1)!.current!.endpoints[1]).toMatchObject({ count: 2, cached: 1 });
+    });
+
+    it('lets a request take the place of an overtaking report past the endpoint cap too', async () => {
+      const { tracker, watcher, navigate } = setup();
+      await navigate(1, 'https://a.example/');
+      for (let i = 0; i < LIMITS.endpointsPerPageView; i++) await watcher.handle(event({ url: `https://h${i}.cmpassport.com/x` }));
+      const t = time;
+      await watcher.handleCached(report('late.cmpassport.com', { time: t + 10 }));
+      await watcher.handle(event({ url: 'https://late.cmpassport.com/x', time: t }));
+      expect(tracker.tab(1)!.current!.spilled).toBe(1);
+    });
+
     it('flags by domain with no IP known, and says the IP is not known', async () => {
       const { tracker, watcher, navigate } = setup();
       await navigate(1, 'https://a.example/');

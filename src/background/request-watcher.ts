@@ -51,6 +51,7 @@ export interface PageResource {
   host: string;
   /** As a webRequest type: script, image, stylesheet, ... */
   type: string;
+  /** When the resource finished loading, as the page reported it. */
   time: number;
 }
 
@@ -98,6 +99,14 @@ const NOT_FLAGGED: Classification = Object.freeze({
 const REMEMBERED_HOPS = 1000;
 /** Hosts remembered per page view past the endpoint cap (a page of thousands of flagged hosts). */
 const REMEMBERED_SPILLED_HOSTS = 5000;
+/**
+ * How long after a page says a resource ended a request of its host may be
+ * stamped and still be that resource: the browser stamps the webRequest event
+ * in another process, and under load (Firefox, 10,000 requests) a 50 ms
+ * window still let two of 800 through. A real cache hit followed within this
+ * by a network request of the same host reads as over the network only.
+ */
+const REPORT_CLOCK_SLACK_MS = 1000;
 
 export class RequestWatcher {
   /** Requests whose final hop was already counted (by requestId), the most recent ones. */
@@ -110,6 +119,14 @@ export class RequestWatcher {
    * twice. Weak: it goes with the page view.
    */
   private readonly spilledHosts = new WeakMap<PageView, Set<string>>();
+  /**
+   * Hosts each page view counted from a page's report alone, with when the
+   * reported resource finished. A report can overtake the webRequest event
+   * of the same resource (Firefox under load): a response of that host that
+   * started before then is that resource, over the network, and takes the
+   * report's place instead of counting twice.
+   */
+  private readonly reportedOnly = new WeakMap<PageView, Map<string, number>>();
 
   constructor(private readonly deps: WatcherDeps) {}
 
@@ -150,6 +167,9 @@ export class RequestWatcher {
     if (this.hostCounted(target.view, resource.host)) return;
     const classification = this.classify(resource.host, address);
     if (!classification.flagged) return;
+    let reported = this.reportedOnly.get(target.view);
+    if (!reported) this.reportedOnly.set(target.view, (reported = new Map()));
+    if (reported.size < REMEMBERED_SPILLED_HOSTS) reported.set(resource.host, resource.time);
     this.count(target, classification, resource.host, address, {
       type: resource.type,
       failed: false,
@@ -159,6 +179,27 @@ export class RequestWatcher {
       frameUrl: resource.frameUrl ?? (resource.frameId === 0 ? target.view.url || null : null),
       viaWorker: false,
     });
+  }
+
+  /**
+   * A request of `host` on this page view, at `time`: if the host was counted
+   * from a page's report of a resource that finished after the request
+   * started, it was this request, reported before webRequest told of it. The
+   * report's count is withdrawn; the request counts in its place.
+   */
+  private takeOverReport(view: PageView, host: string, time: number): void {
+    const reported = this.reportedOnly.get(view);
+    const endedAt = reported?.get(host);
+    if (endedAt === undefined) return;
+    reported!.delete(host);
+    if (time > endedAt + REPORT_CLOCK_SLACK_MS) return; // a later request: the report was a real cache hit
+    const endpoint = view.endpoints.find((e) => e.host === host);
+    if (endpoint) {
+      endpoint.count--;
+      endpoint.cached--;
+    } else if (view.spilled > 0) {
+      view.spilled--;
+    }
   }
 
   /** Whether the page view already counted this host: as an endpoint, or past the cap. */
@@ -188,6 +229,7 @@ export class RequestWatcher {
         this.deps.onChange(target, COUNTER_MOVED);
         continue;
       }
+      this.takeOverReport(target.view, hostName, event.time);
       this.count(target, classification, hostName, address, {
         type: event.type,
         failed: event.kind === 'error',

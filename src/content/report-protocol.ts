@@ -4,10 +4,14 @@
 
 export const REPORT_MESSAGE_TYPE = 'page-resources';
 
-/** One message: `{ type: 'page-resources', resources: [[host, initiatorType], ...] }`. */
+/**
+ * One message: `{ type: 'page-resources', resources: [[host, initiatorType, endedAt], ...] }`.
+ * `endedAt` is when the resource finished loading (ms since the epoch): a webRequest response
+ * that started before it is the same resource, over the network, reported late.
+ */
 export interface ResourceReportMessage {
   type: typeof REPORT_MESSAGE_TYPE;
-  resources: Array<[host: string, initiatorType: string]>;
+  resources: Array<[host: string, initiatorType: string, endedAt: number]>;
 }
 
 export const REPORT_LIMITS = {

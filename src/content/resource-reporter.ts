@@ -17,10 +17,10 @@ const runtime = ((globalThis as { browser?: { runtime: RuntimeApi } }).browser ?
 const BATCH_MS = 100;
 
 const sent = new Set<string>();
-let queue: Array<[string, string]> = [];
+let queue: ResourceReportMessage['resources'] = [];
 let timer: ReturnType<typeof setTimeout> | undefined;
 
-function note(url: string, initiatorType: string): void {
+function note(url: string, initiatorType: string, endedAt: number): void {
   // http(s) only: data: and blob: resources reach no server.
   if (!url.startsWith('http') || sent.size >= REPORT_LIMITS.hostsPerFrame) return;
   let host: string;
@@ -32,7 +32,7 @@ function note(url: string, initiatorType: string): void {
   const key = `${initiatorType} ${host}`;
   if (sent.has(key)) return;
   sent.add(key);
-  queue.push([host, initiatorType]);
+  queue.push([host, initiatorType, Math.round(endedAt)]);
   if (queue.length >= REPORT_LIMITS.entriesPerMessage) flush();
   else timer ??= setTimeout(flush, BATCH_MS);
 }
@@ -52,7 +52,7 @@ function flush(): void {
 }
 
 new PerformanceObserver((list) => {
-  for (const entry of list.getEntries() as PerformanceResourceTiming[]) note(entry.name, entry.initiatorType);
+  for (const entry of list.getEntries() as PerformanceResourceTiming[]) note(entry.name, entry.initiatorType, performance.timeOrigin + entry.responseEnd);
 }).observe({ type: 'resource', buffered: true });
 
 // Capture phase: an image's load event does not bubble.
@@ -60,7 +60,7 @@ document.addEventListener(
   'load',
   (event) => {
     const target = event.target;
-    if (target instanceof HTMLImageElement) note(target.currentSrc || target.src, 'img');
+    if (target instanceof HTMLImageElement) note(target.currentSrc || target.src, 'img', Date.now());
   },
   { capture: true, passive: true },
 );

@@ -12,7 +12,7 @@ import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoint } from '../../src/background/page-view.ts';
 import type { TabState } from '../../src/background/tab-tracker.ts';
-import { DEFAULT_SETTINGS, type Settings } from '../../src/engine/settings.ts';
+import { LOOPBACK_FLAGGED_SETTINGS as SETTINGS } from './lib/flagged-settings.ts';
 import { BROWSER_KINDS, extensionDirFor, launch, type E2EBrowser, type HostMap } from './lib/browsers.ts';
 import { pollUntil } from './lib/poll.ts';
 import { cacheable, html, image, page, PAGE_DONE_FLAG, script, startServer, text, type TestServer } from './lib/server.ts';
@@ -27,15 +27,6 @@ const HOSTS: HostMap = {
   'ct.test': '127.0.0.2',
 };
 
-const SETTINGS: Settings = {
-  ...DEFAULT_SETTINGS,
-  user: {
-    asns: [],
-    cidrs: [{ cidr: '127.0.0.2/32', operatorId: 'china-telecom', note: 'e2e: the second loopback network' }],
-    domains: [{ domain: 'flagged.test', operatorId: 'china-mobile', note: 'e2e' }],
-    allowlist: [],
-  },
-};
 
 function sites(s: TestServer): void {
   const sdk = s.url('cdn.flagged.test', '/sdk.js');

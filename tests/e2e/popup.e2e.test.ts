@@ -10,7 +10,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, type Settings } from '../../src/engine/settings.ts';
+import type { Settings } from '../../src/engine/settings.ts';
+import { LOOPBACK_FLAGGED_SETTINGS as SETTINGS } from './lib/flagged-settings.ts';
 import { BROWSER_KINDS, extensionDirFor, launch, type E2EBrowser, type HostMap } from './lib/browsers.ts';
 import { pollUntil } from './lib/poll.ts';
 import { image, page, PAGE_DONE_FLAG, script, startServer, text, type TestServer } from './lib/server.ts';
@@ -26,16 +27,6 @@ const HOSTS: HostMap = {
   'pixels.other.test': '127.0.0.2',
 };
 
-/** Flags the loopback hosts: a domain for China Mobile, the second loopback "network" for China Telecom. */
-const SETTINGS: Settings = {
-  ...DEFAULT_SETTINGS,
-  user: {
-    asns: [],
-    cidrs: [{ cidr: '127.0.0.2/32', operatorId: 'china-telecom', note: 'e2e: the second loopback network' }],
-    domains: [{ domain: 'flagged.test', operatorId: 'china-mobile', note: 'e2e' }],
-    allowlist: [],
-  },
-};
 
 interface PopupRow {
   host: string;

@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
-import { DEFAULT_SETTINGS, type Settings } from '../../src/engine/settings.ts';
+import { LOOPBACK_FLAGGED_SETTINGS as SETTINGS } from './lib/flagged-settings.ts';
 import { BROWSER_KINDS, extensionDirFor, launch, type E2EBrowser, type HostMap } from './lib/browsers.ts';
 import { pollUntil } from './lib/poll.ts';
 import { image, page, PAGE_DONE_FLAG, script, startServer, text, type TestServer } from './lib/server.ts';
@@ -38,15 +38,6 @@ const HOSTS: HostMap = {
   [PUBLIC.pixels]: '127.0.0.2',
 };
 
-const SETTINGS: Settings = {
-  ...DEFAULT_SETTINGS,
-  user: {
-    asns: [],
-    cidrs: [{ cidr: '127.0.0.2/32', operatorId: 'china-telecom', note: 'e2e: the second loopback network' }],
-    domains: [{ domain: 'flagged.test', operatorId: 'china-mobile', note: 'e2e: a flagged domain' }],
-    allowlist: [],
-  },
-};
 
 /** A page with three flagged endpoints: two China Mobile (domain), one China Telecom (IP). */
 function flaggedSite(s: TestServer, h: SiteHosts): void {

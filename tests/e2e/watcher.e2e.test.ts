@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
-import { DEFAULT_SETTINGS, type Settings } from '../../src/engine/settings.ts';
+import { LOOPBACK_FLAGGED_SETTINGS as SETTINGS } from './lib/flagged-settings.ts';
 import type { Endpoint } from '../../src/background/page-view.ts';
 import type { TabState } from '../../src/background/tab-tracker.ts';
 import type { SiteLog } from '../../src/background/site-log.ts';
@@ -29,15 +29,6 @@ const HOSTS: HostMap = {
   '127.0.0.1': '127.0.0.1',
 };
 
-const SETTINGS: Settings = {
-  ...DEFAULT_SETTINGS,
-  user: {
-    asns: [],
-    cidrs: [{ cidr: '127.0.0.2/32', operatorId: 'china-telecom', note: 'e2e: the second loopback network' }],
-    domains: [{ domain: 'flagged.test', operatorId: 'china-mobile', note: 'e2e: a flagged domain' }],
-    allowlist: [],
-  },
-};
 
 const BULK_HOSTS = 1000;
 const BULK_REQUESTS = 10_000;

@@ -278,7 +278,13 @@ for (const kind of BROWSER_KINDS) {
       await p.goto(srv().url('site-a.test', '/pre-start'), { waitUntil: 'load' });
       const tabId = await br().tabIdOf(p);
       await srv().waitForRequest('the prerendered page script', (r) => r.path === '/pre.js');
-      const hidden = await stored(tabId, 'a prerendered page view', (s) => Object.keys(s.prerendered).length === 1);
+      // The prerendered page view that holds the script. Not "exactly one prerendered view": once
+      // (1 run in ~10) Chromium reported the script under a documentId other than the one its
+      // prerender commit named, leaving two; the tracker keeps both (bounded) and adopts the one
+      // that is activated, which the assertions below check.
+      const hidden = await stored(tabId, 'a prerendered page view with the script', (s) =>
+        Object.values(s.prerendered).some((v) => v.endpoints.some((e) => e.host === 'api.flagged.test')),
+      );
       expect(hidden.current!.endpoints).toEqual([]);
       expect((await br().badge(tabId)).text).toBe('');
       await p.click('#next');

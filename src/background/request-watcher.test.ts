@@ -297,6 +297,23 @@ describe('RequestWatcher', () => {
     expect(byHost('ws.cmpassport.com')).toMatchObject({ sentData: true });
   });
 
+  it('counts a response with no IP that is not from the cache (Firefox: a service worker\'s answer) as not over the network', async () => {
+    const { tracker, watcher, navigate } = setup();
+    await navigate(1, 'https://a.example/');
+    await watcher.handle(event({ url: 'https://x.cmpassport.com/sw.js', ip: null, fromCache: false }));
+    await watcher.handle(event({ url: 'https://x.cmpassport.com/net.js', kind: 'error', ip: null }));
+    expect(tracker.tab(1)!.current!.endpoints[0]).toMatchObject({ count: 2, cached: 1, errors: 1 });
+  });
+
+  it('does not count a redirect no server sent (an HSTS upgrade, a hand-over to a service worker)', async () => {
+    const { tracker, watcher, navigate } = setup();
+    await navigate(1, 'https://a.example/');
+    await watcher.handle(event({ url: 'http://x.cmpassport.com/a.js', kind: 'redirect', ip: null, requestId: 'r1' }));
+    expect(tracker.tab(1)!.current!.endpoints).toEqual([]);
+    await watcher.handle(event({ url: 'https://x.cmpassport.com/a.js', requestId: 'r1' }));
+    expect(tracker.tab(1)!.current!.endpoints[0]).toMatchObject({ count: 1, cached: 0 });
+  });
+
   it('counts disk-cache responses as served from the cache, with the IP stored with them', async () => {
     const { tracker, watcher, navigate } = setup();
     await navigate(1, 'https://a.example/');

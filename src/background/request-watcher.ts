@@ -108,6 +108,15 @@ const REMEMBERED_SPILLED_HOSTS = 5000;
  */
 const REPORT_CLOCK_SLACK_MS = 1000;
 
+/**
+ * A response the network did not give: the browser's disk cache, or (Firefox)
+ * a service worker's answer, which Firefox reports with no IP and not from
+ * the cache. Chrome reports every network response with its IP.
+ */
+function servedLocally(event: RequestEvent): boolean {
+  return event.kind === 'response' && (event.fromCache || event.ip === null);
+}
+
 export class RequestWatcher {
   /** Requests whose final hop was already counted (by requestId), the most recent ones. */
   private readonly counted = new Map<string, true>();
@@ -133,6 +142,10 @@ export class RequestWatcher {
   handle(event: RequestEvent): void | Promise<void> {
     const host = hostOfUrl(event.url);
     if (!host.ok) return; // data:, blob: and the like: no network destination
+    // A redirect no server sent (no IP, not a cached one): the browser's own, an HSTS upgrade or
+    // Firefox handing the request to a service worker. The request goes on and counts where it
+    // lands: its next hop, or the page's report of what the service worker answered.
+    if (event.kind === 'redirect' && event.ip === null && !event.fromCache) return;
     // A hop ends once: in a redirect (each hop its own event), or in a response
     // that may still be followed by an error for the same request (aborted
     // body). Only the latter needs remembering.
@@ -233,7 +246,7 @@ export class RequestWatcher {
       this.count(target, classification, hostName, address, {
         type: event.type,
         failed: event.kind === 'error',
-        cached: event.fromCache && event.kind !== 'error',
+        cached: servedLocally(event),
         method: event.method ?? null,
         time: event.time,
         frameUrl: this.frameUrlOf(event, target.view),

@@ -24,7 +24,10 @@ const HOSTS: HostMap = {
   'pix.flagged.test': '127.0.0.1',
   'api.flagged.test': '127.0.0.1',
   'beacon.flagged.test': '127.0.0.1',
+  'blank.flagged.test': '127.0.0.1',
   'ct.test': '127.0.0.2',
+  // The service-worker page's own origin (an IP literal is a secure context over http).
+  '127.0.0.1': '127.0.0.1',
 };
 
 
@@ -40,10 +43,18 @@ function sites(s: TestServer): void {
     '/bf-b': page({ title: 'B' }),
     // A cross-site iframe whose flagged resources are cacheable, and a srcdoc frame that
     // shows an image the top page loaded before.
-    '/frames-1': page({ iframes: [s.url('site-b.test', '/inner')], images: [s.url('pix.flagged.test', '/p.gif')] }),
+    '/frames-1': page({ iframes: [s.url('site-b.test', '/inner')], images: [s.url('pix.flagged.test', '/p.gif'), s.url('blank.flagged.test', '/b.gif')] }),
     '/frames-2': page({
       iframes: [s.url('site-b.test', '/inner')],
-      extraHtml: `<iframe srcdoc="&lt;img src=&quot;${s.url('pix.flagged.test', '/p.gif')}&quot;&gt;"></iframe>`,
+      extraHtml: `<iframe srcdoc="&lt;img src=&quot;${s.url('pix.flagged.test', '/p.gif')}&quot;&gt;"></iframe>
+        <script>
+          // An about:blank frame the page fills itself: its image is that frame's resource.
+          const blank = document.createElement('iframe');
+          document.body.append(blank);
+          const img = blank.contentDocument.createElement('img');
+          img.src = ${JSON.stringify(s.url('blank.flagged.test', '/b.gif'))};
+          blank.contentDocument.body.append(img);
+        </script>`,
     }),
     '/send': page({
       extraHtml: `<script>
@@ -64,6 +75,27 @@ function sites(s: TestServer): void {
   });
   s.site('ct.test', { '/logo.gif': cacheable(image()) });
   s.site('pix.flagged.test', { '/p.gif': cacheable(image()) });
+  s.site('blank.flagged.test', { '/b.gif': cacheable(image()) });
+  // A page whose service worker answers a flagged script itself: no request reaches the network.
+  s.site('127.0.0.1', {
+    '/sw-page': html(`<!doctype html><title>service worker cache</title><script>
+(async () => {
+  await navigator.serviceWorker.register('/sw.js');
+  await navigator.serviceWorker.ready;
+  if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+  const script = document.createElement('script');
+  script.src = ${JSON.stringify(s.url('cdn.flagged.test', '/from-sw.js'))};
+  script.onload = () => (window.${PAGE_DONE_FLAG} = true);
+  document.head.append(script);
+})();
+</script>`),
+    '/sw.js': script(`
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
+self.addEventListener('fetch', (e) => {
+  if (e.request.url.endsWith('/from-sw.js')) e.respondWith(new Response('window.__fromSw = true;', { headers: { 'content-type': 'text/javascript' } }));
+});`),
+  });
   s.site('api.flagged.test', { '/collect': text('ok') });
   s.site('beacon.flagged.test', { '/b': { status: 204 } });
 }
@@ -191,23 +223,41 @@ for (const kind of BROWSER_KINDS) {
       await p.close();
     });
 
-    it('counts cached resources in a cross-site iframe and in a srcdoc frame', async () => {
+    it('counts cached resources in a cross-site iframe, a srcdoc frame and an about:blank frame', async () => {
       const p = await br().newPage();
       await settle(p, srv().url('site-a.test', '/frames-1'));
       const tabId = await br().tabIdOf(p);
-      await stored(tabId, 'the first framed page', (s) => s.current?.url.endsWith('/frames-1') === true && s.current.endpoints.length === 2);
+      await stored(tabId, 'the first framed page', (s) => s.current?.url.endsWith('/frames-1') === true && s.current.endpoints.length === 3);
       await settle(p, srv().url('site-a.test', '/frames-2'));
       await p.waitForFrame((f) => f.url().endsWith('/inner'));
       const state = await stored(
         tabId,
         'the frame script and the srcdoc image',
-        (s) => s.current?.url.endsWith('/frames-2') === true && endpoint(s, 'cdn.flagged.test') !== undefined && endpoint(s, 'pix.flagged.test') !== undefined,
+        (s) =>
+          s.current?.url.endsWith('/frames-2') === true &&
+          ['cdn.flagged.test', 'pix.flagged.test', 'blank.flagged.test'].every((host) => endpoint(s, host) !== undefined),
       );
-      await badgeIs(tabId, '2');
+      await badgeIs(tabId, '3');
       expect(srv().requests({ host: 'cdn.flagged.test', path: '/frame.js' })).toHaveLength(1);
+      expect(srv().requests({ host: 'blank.flagged.test', path: '/b.gif' })).toHaveLength(1);
+      expect(endpoint(state, 'blank.flagged.test')).toMatchObject({ cached: 1, types: ['image'] });
       expect(srv().requests({ host: 'pix.flagged.test', path: '/p.gif' })).toHaveLength(1);
       expect(endpoint(state, 'cdn.flagged.test')).toMatchObject({ cached: 1, frames: [srv().url('site-b.test', '/inner')] });
       expect(endpoint(state, 'pix.flagged.test')).toMatchObject({ cached: 1, types: ['image'] });
+      await p.close();
+    });
+
+    // Chromium fires no webRequest event for it (the content script reports it); Firefox fires one
+    // with no IP and not from the cache, which counts as served by a cache too.
+    it('counts a script a service worker answered from its own cache, which never reached the network', async () => {
+      const p = await br().newPage();
+      await p.goto(srv().url('127.0.0.1', '/sw-page'), { waitUntil: 'load' });
+      await p.waitForFunction(`window.${PAGE_DONE_FLAG} === true && window.__fromSw === true`, { timeout: 30_000 });
+      const tabId = await br().tabIdOf(p);
+      const state = await stored(tabId, 'the service worker\'s answer', (s) => endpoint(s, 'cdn.flagged.test') !== undefined);
+      expect(srv().requests({ host: 'cdn.flagged.test', path: '/from-sw.js' })).toHaveLength(0);
+      expect(endpoint(state, 'cdn.flagged.test')).toMatchObject({ operatorId: 'china-mobile', matchedBy: ['domain'], cached: 1, types: ['script'] });
+      await badgeIs(tabId, '1');
       await p.close();
     });
 

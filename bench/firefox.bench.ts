@@ -5,7 +5,7 @@ import { extensionDirFor, launch, type E2EBrowser, type HostMap } from '../tests
 import { FIREFOX_PATH, firefoxPrefs } from '../tests/e2e/lib/firefox.ts';
 import { closeAndClean, makeTempProfile, NO_PUPPETEER_SIGNAL_HANDLERS, type ExtApiGlobal } from '../tests/e2e/lib/internal.ts';
 import { startServer } from '../tests/e2e/lib/server.ts';
-import { addBenchPages, measurePage, pageHosts, SETTINGS, writeFloorExtension, type LoadTabs, type PageLoads } from './pages.ts';
+import { addBenchPages, measurePage, pageHosts, SETTINGS, writeFloorExtension, writeWithoutContentScript, type LoadTabs, type PageLoads } from './pages.ts';
 
 // What Carrier Watch costs in Debian's Firefox ESR (headless, over WebDriver
 // BiDi): the load time of each bench page (pages.ts) without an extension,
@@ -23,6 +23,7 @@ export async function runFirefoxBench(runs: number, log: (line: string) => void)
   const benchPages = addBenchPages(server);
   const hostMap = pageHosts();
   const floorDir = writeFloorExtension('firefox');
+  const noContentDir = writeWithoutContentScript(extensionDirFor('firefox'), 'firefox');
   // One at a time: a Firefox start takes seconds of both cores.
   const opened: Array<{ close(): Promise<void> }> = [];
   try {
@@ -30,13 +31,17 @@ export async function runFirefoxBench(runs: number, log: (line: string) => void)
     opened.push(cw);
     const floor = await launch('firefox', { extensionDir: floorDir, hosts: hostMap });
     opened.push(floor);
+    const noContent = await launch('firefox', { extensionDir: noContentDir, hosts: hostMap });
+    opened.push(noContent);
     const plain = await launchPlainFirefox(hostMap);
     opened.push(plain);
     await cw.waitForBackground();
     await cw.setStorage('local', { settings: SETTINGS });
     await floor.waitForBackground();
-    for (const b of [cw, floor]) await requireHostAccess(b);
-    const tabs: LoadTabs = { none: await plain.browser.newPage(), floor: await floor.newPage(), cw: await cw.newPage() };
+    await noContent.waitForBackground();
+    await noContent.setStorage('local', { settings: SETTINGS });
+    for (const b of [cw, floor, noContent]) await requireHostAccess(b);
+    const tabs: LoadTabs = { none: await plain.browser.newPage(), floor: await floor.newPage(), noContent: await noContent.newPage(), cw: await cw.newPage() };
     // The extension browsers also hold the harness's control page: make each load's tab the selected one.
     for (const tab of Object.values(tabs)) await tab.bringToFront();
     const figures: FirefoxFigures = { version: await plain.browser.version(), pages: [] };
@@ -48,6 +53,7 @@ export async function runFirefoxBench(runs: number, log: (line: string) => void)
   } finally {
     for (const b of opened.reverse()) await b.close();
     rmSync(floorDir, { recursive: true, force: true });
+    rmSync(noContentDir, { recursive: true, force: true });
     await server.close();
   }
 }

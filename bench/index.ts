@@ -39,8 +39,8 @@ const summary: Array<[string, string, string, boolean | null]> = [];
 const check = (what: string, figure: string, target: string, met: boolean | null) => summary.push([what, figure, target, met]);
 
 // Page loads: every ratio is one median over another.
-type LoadMedians = { none: number; floor: number; cw: number };
-const mediansOf = (p: PageLoads): LoadMedians => ({ none: median(p.noneMs), floor: median(p.floorMs), cw: median(p.withMs) });
+type LoadMedians = { none: number; floor: number; noContent: number; cw: number };
+const mediansOf = (p: PageLoads): LoadMedians => ({ none: median(p.noneMs), floor: median(p.floorMs), noContent: median(p.noContentMs), cw: median(p.withMs) });
 const pageOf = (pages: readonly PageLoads[], key: PageKey): PageLoads => {
   const found = pages.find((p) => p.key === key);
   if (!found) throw new Error(`no page-load figures for ${key}`);
@@ -52,7 +52,8 @@ function printLoads(p: PageLoads): void {
   const m = mediansOf(p);
   console.log(`${`${p.label} load, without extension`.padEnd(47)}median ${ms(m.none)}`);
   console.log(`${`${p.label} load, floor extension`.padEnd(47)}median ${ms(m.floor)}   ratio ${(m.floor / m.none).toFixed(3)} (one empty webRequest listener)`);
-  console.log(`${`${p.label} load, with extension`.padEnd(47)}median ${ms(m.cw)}   ratio ${(m.cw / m.none).toFixed(3)}, ${(m.cw / m.floor).toFixed(3)} against the floor`);
+  console.log(`${`${p.label} load, without the content script`.padEnd(47)}median ${ms(m.noContent)}   ratio ${(m.noContent / m.none).toFixed(3)}, ${(m.noContent / m.floor).toFixed(3)} against the floor`);
+  console.log(`${`${p.label} load, with extension`.padEnd(47)}median ${ms(m.cw)}   ratio ${(m.cw / m.none).toFixed(3)}, ${(m.cw / m.floor).toFixed(3)} against the floor, ${(m.cw / m.noContent).toFixed(3)} against it without the content script`);
   console.log(`  Carrier Watch's badge on it: ${p.badge || '(empty)'} (flagged hosts: ${p.expectedBadge})`);
 }
 
@@ -60,6 +61,7 @@ function printLoads(p: PageLoads): void {
 function checkLoads(browserName: string, p: PageLoads, floorRow: boolean): void {
   const m = mediansOf(p);
   check(`${browserName}, ${p.label}: CW/floor`, `${(m.cw / m.floor).toFixed(3)} (${m.cw.toFixed(0)}/${m.floor.toFixed(0)} ms)`, `≤ ${LOAD_TARGET}× floor`, m.cw / m.floor <= LOAD_TARGET);
+  check('  CW/CW without content script', `${(m.cw / m.noContent).toFixed(3)} (${m.cw.toFixed(0)}/${m.noContent.toFixed(0)} ms)`, '—', null);
   if (floorRow) check('  floor/none', `${(m.floor / m.none).toFixed(3)} (${m.floor.toFixed(0)}/${m.none.toFixed(0)} ms)`, '—', null);
 }
 

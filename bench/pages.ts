@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
@@ -7,8 +7,9 @@ import type { BrowserKind, E2EBrowser, HostMap } from '../tests/e2e/lib/browsers
 import { pollUntil } from '../tests/e2e/lib/poll.ts';
 import { html, image, type TestServer } from '../tests/e2e/lib/server.ts';
 
-// The pages whose load time the bench compares in three browsers of one kind
-// (no extension, the floor extension, Carrier Watch), and how it loads them:
+// The pages whose load time the bench compares in four browsers of one kind
+// (no extension, the floor extension, Carrier Watch without its content
+// script, Carrier Watch), and how it loads them:
 // shared by the Chromium and the Firefox runs so both measure the same thing.
 
 export const BENCH_HOST = 'bench.test';
@@ -152,10 +153,31 @@ export async function loadTime(p: Page, url: string): Promise<number> {
   return pollUntil(`loadEventEnd of ${url}`, () => p.evaluate(navigationLoadMs), (v) => v > 0, { timeoutMs: 10_000, intervalMs: 5 });
 }
 
-/** One tab in each of the three browsers of a kind. */
+/**
+ * A copy of a built extension without its content script: Carrier Watch's
+ * background alone, so the bench can say what the content script costs.
+ */
+export function writeWithoutContentScript(extensionDir: string, kind: BrowserKind): string {
+  const dir = mkdtempSync(join(tmpdir(), `cw-bench-no-content-${kind}-`));
+  cpSync(extensionDir, dir, { recursive: true });
+  const file = join(dir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  delete manifest['content_scripts'];
+  if (kind === 'firefox') {
+    // Its own gecko id: it is installed beside Carrier Watch's in no browser, but stays distinct.
+    const settings = manifest['browser_specific_settings'] as { gecko: { id: string } };
+    settings.gecko.id = `no-content-${settings.gecko.id}`;
+  }
+  writeFileSync(file, JSON.stringify(manifest));
+  return dir;
+}
+
+/** One tab in each of the four browsers of a kind. */
 export interface LoadTabs {
   none: Page;
   floor: Page;
+  /** Carrier Watch without its content script. */
+  noContent: Page;
   cw: Page;
 }
 
@@ -164,6 +186,8 @@ export interface PageLoads {
   label: string;
   noneMs: number[];
   floorMs: number[];
+  /** Carrier Watch without its content script (the background alone). */
+  noContentMs: number[];
   withMs: number[];
   /** Carrier Watch's badge after a load, and what it should read (the page's flagged hosts). */
   badge: string;
@@ -175,15 +199,16 @@ export interface PageLoads {
  * times, after one warm-up each (first loads pay for connection setup and code caches).
  */
 export async function measurePage(page: BenchPage, tabs: LoadTabs, cw: E2EBrowser, server: TestServer, runs: number, log: (line: string) => void): Promise<PageLoads> {
-  for (const who of ['cw', 'none', 'floor'] as const) await warmUp(page, tabs[who], who, server, log);
+  for (const who of ['cw', 'none', 'floor', 'noContent'] as const) await warmUp(page, tabs[who], who, server, log);
   const expectedBadge = String(page.flaggedHosts);
   const badge = await badgeAfterLoad(cw, tabs.cw, expectedBadge);
   if (badge !== expectedBadge) log(`WARNING: Carrier Watch's badge reads "${badge}" on the ${page.label}, expected ${expectedBadge}: are the settings applied?`);
-  const loads: PageLoads = { key: page.key, label: page.label, noneMs: [], floorMs: [], withMs: [], badge, expectedBadge };
-  // Page loads alone, the three browsers in turn, nothing else running.
+  const loads: PageLoads = { key: page.key, label: page.label, noneMs: [], floorMs: [], noContentMs: [], withMs: [], badge, expectedBadge };
+  // Page loads alone, the four browsers in turn, nothing else running.
   for (let i = 0; i < runs; i++) {
     loads.noneMs.push(await loadTime(tabs.none, page.url));
     loads.floorMs.push(await loadTime(tabs.floor, page.url));
+    loads.noContentMs.push(await loadTime(tabs.noContent, page.url));
     loads.withMs.push(await loadTime(tabs.cw, page.url));
   }
   return loads;

@@ -8,13 +8,12 @@
  * Flagged: flagged.test (a custom domain, China Mobile) and 127.0.0.2 (a custom range, China
  * Telecom), so both the domain and the IP paths run.
  */
-import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Endpoint } from '../../src/background/page-view.ts';
 import type { TabState } from '../../src/background/tab-tracker.ts';
 import { LOOPBACK_FLAGGED_SETTINGS as SETTINGS } from './lib/flagged-settings.ts';
 import { BROWSER_KINDS, extensionDirFor, launch, type E2EBrowser, type HostMap } from './lib/browsers.ts';
 import { pollUntil } from './lib/poll.ts';
+import { badgeIs as waitForBadge, endpointOf, settle, storedTab } from './lib/waits.ts';
 import { cacheable, html, image, page, PAGE_DONE_FLAG, script, startServer, text, type TestServer } from './lib/server.ts';
 
 const HOSTS: HostMap = {
@@ -120,21 +119,7 @@ const readRows = (): Row[] =>
     text: li.textContent ?? '',
   }));
 
-async function settle(p: Page, url: string): Promise<void> {
-  await p.goto(url, { waitUntil: 'load' });
-  await p.waitForFunction(`window.${PAGE_DONE_FLAG} === true`, { timeout: 30_000 });
-}
-
-/** A tab's state as the background mirrored it to storage.session, once `accept` holds. */
-function storedState(b: E2EBrowser, tabId: number, what: string, accept: (state: TabState) => boolean): Promise<TabState> {
-  return pollUntil(
-    `stored state of tab ${tabId}: ${what}`,
-    async () => (await b.storage('session'))[`tab:${tabId}`] as TabState | undefined,
-    (state): state is TabState => state !== undefined && accept(state),
-  ) as Promise<TabState>;
-}
-
-const endpoint = (state: TabState, host: string): Endpoint | undefined => state.current?.endpoints.find((e) => e.host === host);
+const endpoint = endpointOf;
 
 for (const kind of BROWSER_KINDS) {
   describe(`counting what the page loads in ${kind}`, () => {
@@ -156,11 +141,9 @@ for (const kind of BROWSER_KINDS) {
       await server?.close();
     });
 
-    async function badgeIs(tabId: number, value: string) {
-      return pollUntil(`badge "${value}" on tab ${tabId}`, () => br().badge(tabId), (badge) => badge.text === value);
-    }
+    const badgeIs = (tabId: number, value: string) => waitForBadge(br(), tabId, value);
 
-    const stored = (tabId: number, what: string, accept: (state: TabState) => boolean) => storedState(br(), tabId, what, accept);
+    const stored = (tabId: number, what: string, accept: (state: TabState) => boolean) => storedTab(br(), tabId, what, accept);
 
     /** The popup's rows for a tab, once `accept` holds. */
     async function popupRows(tabId: number, what: string, accept: (rows: Row[]) => boolean): Promise<Row[]> {
@@ -288,7 +271,7 @@ for (const kind of BROWSER_KINDS) {
     let release: (() => void) | undefined;
     const srv = (): TestServer => server as TestServer;
     const br = (): E2EBrowser => b as E2EBrowser;
-    const stored = (tabId: number, what: string, accept: (state: TabState) => boolean) => storedState(br(), tabId, what, accept);
+    const stored = (tabId: number, what: string, accept: (state: TabState) => boolean) => storedTab(br(), tabId, what, accept);
 
     beforeAll(async () => {
       server = await startServer();

@@ -12,11 +12,11 @@
  * a China Mobile domain, 127.0.0.2 a China Telecom address.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'puppeteer-core';
 import { LOOPBACK_FLAGGED_SETTINGS as SETTINGS } from './lib/flagged-settings.ts';
 import { BROWSER_KINDS, extensionDirFor, launch, type E2EBrowser, type HostMap } from './lib/browsers.ts';
 import { pollUntil } from './lib/poll.ts';
-import { image, page, PAGE_DONE_FLAG, script, startServer, text, type TestServer } from './lib/server.ts';
+import { badgeIs as waitForBadge, settle } from './lib/waits.ts';
+import { image, page, script, startServer, text, type TestServer } from './lib/server.ts';
 
 /**
  * Two sets of hosts with the same shape, so that whatever the private page could leave behind
@@ -83,11 +83,6 @@ function mentions(storage: Record<string, unknown>, needles: readonly string[]):
   });
 }
 
-async function settle(p: Page, url: string): Promise<void> {
-  await p.goto(url, { waitUntil: 'load' });
-  await p.waitForFunction(`window.${PAGE_DONE_FLAG} === true`, { timeout: 30_000 });
-}
-
 for (const kind of BROWSER_KINDS) {
   describe(`private windows in ${kind}`, () => {
     let server: TestServer | undefined;
@@ -109,9 +104,7 @@ for (const kind of BROWSER_KINDS) {
       await server?.close();
     });
 
-    async function badgeIs(tabId: number, textValue: string) {
-      return pollUntil(`badge "${textValue}" on tab ${tabId}`, () => br().badge(tabId), (x) => x.text === textValue);
-    }
+    const badgeIs = (tabId: number, textValue: string) => waitForBadge(br(), tabId, textValue);
 
     it("counts a private tab's flagged endpoints on its badge and shows them in its popup", async () => {
       const { page: p, tabId } = await br().newPrivatePage();

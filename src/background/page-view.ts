@@ -22,6 +22,11 @@ export const LIMITS = {
  */
 export type IpSource = 'response' | 'last-seen' | 'dns';
 
+/** An endpoint's IP source once `next` is learned too: the first known one, unless a response reported an IP. */
+function betterIpSource(current: IpSource | null, next: IpSource | null): IpSource | null {
+  return next !== null && (current === null || next === 'response') ? next : current;
+}
+
 export interface Endpoint {
   host: string;
   operatorId: OperatorId;
@@ -194,7 +199,7 @@ export function recordContact(view: PageView, contact: Contact): ContactChange {
   else if (contact.cached) endpoint.cached++;
   if (contact.method !== null) addCapped(endpoint.methods, contact.method, LIMITS.methodsPerEndpoint);
   if (sendsData(contact.method, contact.type)) endpoint.sentData = true;
-  if (contact.ipSource !== null && (endpoint.ipSource === null || contact.ipSource === 'response')) endpoint.ipSource = contact.ipSource;
+  endpoint.ipSource = betterIpSource(endpoint.ipSource, contact.ipSource);
   endpoint.lastSeen = Math.max(endpoint.lastSeen, contact.time);
   endpoint.firstSeen = Math.min(endpoint.firstSeen, contact.time);
   if (contact.ip !== null) addCapped(endpoint.ips, contact.ip, LIMITS.ipsPerEndpoint);
@@ -241,7 +246,7 @@ export function mergePageView(into: PageView, from: PageView): number {
     same.errors += e.errors;
     same.cached += e.cached;
     same.sentData ||= e.sentData;
-    if (e.ipSource !== null && (same.ipSource === null || e.ipSource === 'response')) same.ipSource = e.ipSource;
+    same.ipSource = betterIpSource(same.ipSource, e.ipSource);
     for (const method of e.methods) addCapped(same.methods, method, LIMITS.methodsPerEndpoint);
     same.firstSeen = Math.min(same.firstSeen, e.firstSeen);
     same.lastSeen = Math.max(same.lastSeen, e.lastSeen);

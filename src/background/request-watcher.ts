@@ -97,8 +97,8 @@ const NOT_FLAGGED: Classification = Object.freeze({
 
 /** Hops remembered to tell a later event of the same hop (an error after the response) from a new one. */
 const REMEMBERED_HOPS = 1000;
-/** Hosts remembered per page view past the endpoint cap (a page of thousands of flagged hosts). */
-const REMEMBERED_SPILLED_HOSTS = 5000;
+/** Hosts remembered per page view, past the endpoint cap or counted from reports (a page of thousands of flagged hosts). */
+const REMEMBERED_HOSTS_PER_VIEW = 5000;
 /**
  * How long after a page says a resource ended a request of its host may be
  * stamped and still be that resource: the browser stamps the webRequest event
@@ -182,7 +182,7 @@ export class RequestWatcher {
     if (!classification.flagged) return;
     let reported = this.reportedOnly.get(target.view);
     if (!reported) this.reportedOnly.set(target.view, (reported = new Map()));
-    if (reported.size < REMEMBERED_SPILLED_HOSTS) reported.set(resource.host, resource.time);
+    if (reported.size < REMEMBERED_HOSTS_PER_VIEW) reported.set(resource.host, resource.time);
     this.count(target, classification, resource.host, address, {
       type: resource.type,
       failed: false,
@@ -220,7 +220,7 @@ export class RequestWatcher {
     if (view.endpoints.some((e) => e.host === host)) return true;
     const spilled = this.spilledHosts.get(view);
     // Past what is remembered, assume counted: a page of thousands of flagged hosts is already "200+".
-    return spilled !== undefined && (spilled.has(host) || spilled.size >= REMEMBERED_SPILLED_HOSTS);
+    return spilled !== undefined && (spilled.has(host) || spilled.size >= REMEMBERED_HOSTS_PER_VIEW);
   }
 
   private classify(hostName: string, { ip, cname }: Address): Classification {
@@ -278,7 +278,7 @@ export class RequestWatcher {
     if (change.spilled) {
       let hosts = this.spilledHosts.get(view);
       if (!hosts) this.spilledHosts.set(view, (hosts = new Set()));
-      if (hosts.size < REMEMBERED_SPILLED_HOSTS) hosts.add(hostName);
+      if (hosts.size < REMEMBERED_HOSTS_PER_VIEW) hosts.add(hostName);
     }
     this.deps.onChange(target, { flagged: true, isNewEndpoint: change.isNew, badgeChanged: change.badgeChanged });
   }

@@ -144,7 +144,6 @@ export function replySignature(tabUrl: string | null, reply: TabReply): string {
   const view = reply.tab?.current;
   if (!view) return `${tabUrl}|none|${reply.storageError}`;
   let requests = 0;
-  for (const e of view.endpoints) requests += e.count + e.ips.length + e.types.length;
-  for (const e of view.endpoints) requests += (e.cached ?? 0) + (e.sentData ? 1 : 0);
+  for (const e of view.endpoints) requests += e.count + e.ips.length + e.types.length + (e.cached ?? 0) + (e.sentData ? 1 : 0);
   return `${tabUrl}|${view.id}|${view.url}|${view.allowlisted}|${view.partial}|${view.endpoints.length}|${view.spilled}|${requests}|${reply.storageError}`;
 }

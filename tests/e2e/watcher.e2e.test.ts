@@ -9,11 +9,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { LOOPBACK_FLAGGED_SETTINGS as SETTINGS } from './lib/flagged-settings.ts';
-import type { Endpoint } from '../../src/background/page-view.ts';
 import type { TabState } from '../../src/background/tab-tracker.ts';
 import type { SiteLog } from '../../src/background/site-log.ts';
 import { BROWSER_KINDS, extensionDirFor, launch, type E2EBrowser, type HostMap } from './lib/browsers.ts';
 import { pollUntil } from './lib/poll.ts';
+import { badgeIs as waitForBadge, endpointOf, settle, storedTab } from './lib/waits.ts';
 import { cacheable, html, image, manyRequestsPage, page, PAGE_DONE_FLAG, redirect, script, startServer, text, type TestServer } from './lib/server.ts';
 
 const HOSTS: HostMap = {
@@ -138,25 +138,9 @@ for (const kind of BROWSER_KINDS) {
       return { p, tabId: await br().tabIdOf(p) };
     }
 
-    async function settle(p: Page, url: string): Promise<void> {
-      await p.goto(url, { waitUntil: 'load' });
-      await p.waitForFunction(`window.${PAGE_DONE_FLAG} === true`, { timeout: 30_000 });
-    }
-
-    async function badgeIs(tabId: number, text: string) {
-      return pollUntil(`badge "${text}" on tab ${tabId}`, () => br().badge(tabId), (badge) => badge.text === text);
-    }
-
-    /** The tab's state as the background mirrored it to storage.session, once `accept` holds. */
-    async function stored(tabId: number, what: string, accept: (state: TabState) => boolean): Promise<TabState> {
-      return pollUntil(
-        `stored state of tab ${tabId}: ${what}`,
-        async () => (await br().storage('session'))[`tab:${tabId}`] as TabState | undefined,
-        (state): state is TabState => state !== undefined && accept(state),
-      ) as Promise<TabState>;
-    }
-
-    const endpoint = (state: TabState, host: string): Endpoint | undefined => state.current?.endpoints.find((e) => e.host === host);
+    const badgeIs = (tabId: number, text: string) => waitForBadge(br(), tabId, text);
+    const stored = (tabId: number, what: string, accept: (state: TabState) => boolean) => storedTab(br(), tabId, what, accept);
+    const endpoint = endpointOf;
     const hosts = (state: TabState) => (state.current?.endpoints.map((e) => e.host) ?? []).sort();
 
     it('counts distinct flagged endpoints on the badge, names the operators, and stores the details', async () => {

@@ -2,6 +2,7 @@ import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
 import preact from '@preact/preset-vite';
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vite';
+import { dnrRulesetsPlugin } from './scripts/dnr-rulesets-plugin.ts';
 import { flaggedListPlugin } from './scripts/flagged-list-plugin.ts';
 import { iconsPlugin } from './scripts/icons/icons-plugin.ts';
 import { noInnerHtmlPlugin } from './scripts/no-inner-html-plugin.ts';
@@ -33,6 +34,8 @@ export default defineConfig(({ mode }) => {
       preact(),
       crx({ manifest: manifest as unknown as ManifestV3Export, browser }),
       contentScriptsPlugin(new URL('./', import.meta.url), contentScripts, target),
+      // Chrome blocks the curated domains with static rulesets; Firefox decides per request.
+      browser === 'chrome' ? dnrRulesetsPlugin(new URL('./data/flagged/', import.meta.url)) : null,
     ],
     build: {
       outDir: `dist/${browser}`,
@@ -42,6 +45,9 @@ export default defineConfig(({ mode }) => {
       // bench). Reviewers rebuild from the source package (npm run package).
       minify: true,
       sourcemap: false,
+      // The page a blocked navigation lands on is named only in web_accessible_resources,
+      // which crx copies as is: built here as a page of its own.
+      rollupOptions: { input: { blocked: 'src/blocked/index.html' } },
     },
     // No dev-server HMR for the extension: it is built and loaded like a release.
     server: { host: '127.0.0.1' },

@@ -15,8 +15,8 @@ describe('manifestFor', () => {
   });
 
   it('asks for the least: no "tabs", no remote hosts beyond the request watcher, notifications optional', () => {
-    expect(chrome['permissions']).toEqual(['webRequest', 'webNavigation', 'storage']);
-    expect(firefox['permissions']).toEqual(['webRequest', 'webNavigation', 'storage', 'dns']);
+    expect(chrome['permissions']).toEqual(['webRequest', 'webNavigation', 'storage', 'declarativeNetRequestWithHostAccess']);
+    expect(firefox['permissions']).toEqual(['webRequest', 'webNavigation', 'storage', 'webRequestBlocking', 'dns']);
     expect(chrome['optional_permissions']).toEqual(['notifications']);
   });
 

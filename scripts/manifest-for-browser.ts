@@ -21,8 +21,11 @@ export function manifestFor(browser: Browser, source: ManifestSource, version: s
   const { service_worker, type } = source.background;
   delete manifest['minimum_chrome_version'];
   manifest['background'] = { scripts: [service_worker], ...(type ? { type } : {}) };
-  // Firefox alone has dns.resolve: the IP of disk-cached responses and CNAME uncloaking.
-  manifest['permissions'] = [...((source['permissions'] as string[] | undefined) ?? []), 'dns'];
+  // Firefox blocks in a blocking onBeforeRequest (src/background/protection/firefox-blocker.ts),
+  // deciding by the host's address before connecting; Chrome uses declarativeNetRequest.
+  // Firefox alone has dns.resolve: that address, the IP of disk-cached responses, CNAME uncloaking.
+  const permissions = ((source['permissions'] as string[] | undefined) ?? []).filter((p) => !p.startsWith('declarativeNetRequest'));
+  manifest['permissions'] = [...permissions, 'webRequestBlocking', 'dns'];
   manifest['browser_specific_settings'] = {
     gecko: {
       id: GECKO_ID,

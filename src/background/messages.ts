@@ -1,4 +1,7 @@
+import type { MatchedBy } from '../engine/classifier.ts';
+import type { BlockReason } from '../engine/protection.ts';
 import type { Settings } from '../engine/settings.ts';
+import type { OperatorId } from '../engine/types.ts';
 import type { SessionMirror } from './session-mirror.ts';
 import type { SiteLogStore } from './site-log-store.ts';
 import type { TabState, TabTracker } from './tab-tracker.ts';
@@ -14,7 +17,53 @@ export type Request =
   | { type: 'get-site-log'; site: string }
   | { type: 'get-unattributed' }
   /** Deletes one site's log, or every site's when `site` is absent ("clear all data"). */
-  | { type: 'clear-site-log'; site?: string };
+  | { type: 'clear-site-log'; site?: string }
+  /** The blocked-page asks why `url` was blocked. */
+  | { type: 'explain-block'; url: string }
+  /** The blocked-page's "Continue once": let this tab load `url` (and what that page loads) this once. */
+  | { type: 'continue-once'; url: string };
+
+/** What the popup shows of blocking for the tab's page. */
+export interface ProtectionStatus {
+  mode: 'warn' | 'block';
+  blockPhoneLogin: boolean;
+  /** Blocking is off on this page: "Allow on this site", or the site is allowlisted. */
+  pageExempt: boolean;
+  /**
+   * Chrome: a host matched by its IP alone is blocked only once a response
+   * has shown its address, so its first request(s) got through.
+   */
+  learnsHosts: boolean;
+  /** Firefox behind a proxy that resolves host names: blocking by domain only. */
+  domainOnly: boolean;
+  /** The organisation set protection, or locked the settings: the popup offers no exception. */
+  locked: boolean;
+}
+
+/** Why a URL the blocked page shows was blocked; `flagged: false` when it no longer is (settings changed). */
+export type BlockExplanation =
+  | { flagged: false; host: string | null }
+  | {
+      flagged: true;
+      host: string;
+      operatorId: OperatorId;
+      operator: string;
+      /** Why the operator is flagged (the list's words). */
+      why: string;
+      reason: BlockReason;
+      matchedBy: MatchedBy[];
+      /** The listed domain that matched, and what it is. */
+      domain: string | null;
+      what: string | null;
+      ip: string | null;
+      asName: string | null;
+    };
+
+export interface ContinueOnceReply {
+  ok: boolean;
+  /** Why not, e.g. the URL is not http(s). */
+  error?: string;
+}
 
 export interface ClearSiteLogReply {
   cleared: true;
@@ -26,6 +75,7 @@ export interface TabReply {
   storageError: string | null;
   /** Part of the bundled data (list or IP table) could not be read: flagging uses the rest. */
   dataError?: string | null;
+  protection?: ProtectionStatus;
 }
 
 interface Context {

@@ -44,8 +44,13 @@ export interface Endpoint {
   types: string[];
   /** Requests (each redirect hop counts) that reached or tried to reach it. */
   count: number;
-  /** Of those, how many failed or were blocked. */
+  /** Of those, how many failed (not counting the ones Carrier Watch blocked). */
   errors: number;
+  /**
+   * Of those, how many Carrier Watch blocked: they never reached the server.
+   * Absent in state saved before blocking existed (read as 0).
+   */
+  blocked?: number;
   /**
    * Of those, how many the page used from a cache: a response the browser
    * served from its disk cache, or a resource the page reported (Resource
@@ -109,6 +114,8 @@ export interface Contact {
   method: string | null;
   /** How `ip` was learned (null with no IP). */
   ipSource: IpSource | null;
+  /** Carrier Watch blocked it (declarativeNetRequest or the Firefox blocker): it never left the browser. */
+  blocked?: boolean;
 }
 
 /** What one contact changed. */
@@ -182,6 +189,7 @@ export function recordContact(view: PageView, contact: Contact): ContactChange {
       types: [],
       count: 0,
       errors: 0,
+      blocked: 0,
       cached: 0,
       methods: [],
       sentData: false,
@@ -195,7 +203,8 @@ export function recordContact(view: PageView, contact: Contact): ContactChange {
     view.endpoints.push(endpoint);
   }
   endpoint.count++;
-  if (contact.failed) endpoint.errors++;
+  if (contact.blocked) endpoint.blocked = (endpoint.blocked ?? 0) + 1;
+  else if (contact.failed) endpoint.errors++;
   else if (contact.cached) endpoint.cached++;
   if (contact.method !== null) addCapped(endpoint.methods, contact.method, LIMITS.methodsPerEndpoint);
   if (sendsData(contact.method, contact.type)) endpoint.sentData = true;
@@ -215,6 +224,16 @@ export function recordContact(view: PageView, contact: Contact): ContactChange {
   if (frame !== null) addCapped(endpoint.frames, frame, LIMITS.framesPerEndpoint);
   if (contact.viaWorker) endpoint.viaWorker = true;
   return { isNew, badgeChanged: isNew, spilled: false };
+}
+
+/** Requests to an endpoint that were not blocked: a reached endpoint has at least one. */
+export function unblockedCount(e: Pick<Endpoint, 'count' | 'blocked'>): number {
+  return e.count - (e.blocked ?? 0);
+}
+
+/** The page tried flagged networks and Carrier Watch stopped every request: the badge turns from warning to blocked. */
+export function allBlocked(view: PageView): boolean {
+  return view.endpoints.length > 0 && view.spilled === 0 && view.endpoints.every((e) => unblockedCount(e) === 0);
 }
 
 /** Operator name → number of distinct endpoints, in a stable order (most first, then by name). */
@@ -244,6 +263,7 @@ export function mergePageView(into: PageView, from: PageView): number {
     }
     same.count += e.count;
     same.errors += e.errors;
+    if (e.blocked) same.blocked = (same.blocked ?? 0) + e.blocked;
     same.cached += e.cached;
     same.sentData ||= e.sentData;
     same.ipSource = betterIpSource(same.ipSource, e.ipSource);

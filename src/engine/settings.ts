@@ -1,6 +1,6 @@
 import type { ClassifierOptions } from './classifier.ts';
 import { CONFIDENCE_RANK, OPERATOR_IDS, type Confidence, type OperatorId } from './types.ts';
-import { EMPTY_USER_ENTRIES, validateUserEntries, type UserEntries, type Validation } from './user-entries.ts';
+import { EMPTY_USER_ENTRIES, validateDomain, validateUserEntries, type UserEntries, type Validation } from './user-entries.ts';
 
 // The user's settings as stored (storage.local "settings"). Parsed and
 // validated as a whole: a bad value anywhere rejects the lot with every
@@ -17,7 +17,26 @@ export interface Settings {
   logRetentionDays: number;
   /** Desktop notifications; both off by default (they need the optional "notifications" permission). */
   notifications: NotificationSettings;
+  /** Blocking; off (warn only) by default. */
+  protection: ProtectionSettings;
 }
+
+export type ProtectionMode = 'warn' | 'block';
+
+/**
+ * `mode` "block" stops requests to every flagged network the settings flag
+ * (operators switched on, confidence threshold); `blockPhoneLogin` stops the
+ * phone-number login gateways of those operators in either mode.
+ * `allowedSites` are the sites where nothing is blocked ("Allow on this
+ * site"): unlike the allowlist they still warn and log.
+ */
+export interface ProtectionSettings {
+  mode: ProtectionMode;
+  blockPhoneLogin: boolean;
+  allowedSites: string[];
+}
+
+export const DEFAULT_PROTECTION: ProtectionSettings = Object.freeze({ mode: 'warn', blockPhoneLogin: false, allowedSites: Object.freeze([]) as unknown as string[] }) as ProtectionSettings;
 
 /**
  * When to show a desktop notification, at most once a day per site and kind:
@@ -44,6 +63,7 @@ export const DEFAULT_SETTINGS: Settings = {
   user: EMPTY_USER_ENTRIES,
   logRetentionDays: 30,
   notifications: DEFAULT_NOTIFICATIONS,
+  protection: DEFAULT_PROTECTION,
 };
 
 export function parseSettings(raw: unknown): Validation<Settings> {
@@ -83,8 +103,9 @@ export function parseSettings(raw: unknown): Validation<Settings> {
     else errors.push(`log retention "${String(days)}" must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}`);
   }
   const notifications = parseNotifications(input['notifications'], errors);
+  const protection = parseProtection(input['protection'], errors);
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, value: { version: SETTINGS_VERSION, enabledOperators, minConfidence, user, logRetentionDays, notifications } };
+  return { ok: true, value: { version: SETTINGS_VERSION, enabledOperators, minConfidence, user, logRetentionDays, notifications, protection } };
 }
 
 /** Settings written before notifications existed have none: they read as both off. */
@@ -104,6 +125,34 @@ function parseNotifications(raw: unknown, errors: string[]): NotificationSetting
   }
   const unknown = Object.keys(input).filter((key) => key !== 'flagged' && key !== 'phoneLogin');
   if (unknown.length > 0) errors.push(`unknown notification setting ${unknown.map((k) => `"${k}"`).join(', ')}`);
+  return out;
+}
+
+/** Settings written before protection existed have none: they read as warn only. */
+function parseProtection(raw: unknown, errors: string[]): ProtectionSettings {
+  if (raw === undefined) return DEFAULT_PROTECTION;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    errors.push('"protection" must be an object');
+    return DEFAULT_PROTECTION;
+  }
+  const input = raw as Record<string, unknown>;
+  const out: ProtectionSettings = { ...DEFAULT_PROTECTION, allowedSites: [] };
+  const mode = input['mode'];
+  if (mode === 'warn' || mode === 'block') out.mode = mode;
+  else if (mode !== undefined) errors.push(`protection mode "${String(mode)}" is not warn or block`);
+  const phone = input['blockPhoneLogin'];
+  if (typeof phone === 'boolean') out.blockPhoneLogin = phone;
+  else if (phone !== undefined) errors.push(`protection "blockPhoneLogin" must be true or false (got ${JSON.stringify(phone)})`);
+  const sites = input['allowedSites'];
+  if (Array.isArray(sites)) {
+    for (const site of sites) {
+      const domain = validateDomain(site, 'site allowed to load flagged networks');
+      if (!domain.ok) errors.push(...domain.errors);
+      else if (!out.allowedSites.includes(domain.value)) out.allowedSites.push(domain.value);
+    }
+  } else if (sites !== undefined) errors.push('protection "allowedSites" must be a list');
+  const unknown = Object.keys(input).filter((key) => key !== 'mode' && key !== 'blockPhoneLogin' && key !== 'allowedSites');
+  if (unknown.length > 0) errors.push(`unknown protection setting ${unknown.map((k) => `"${k}"`).join(', ')}`);
   return out;
 }
 

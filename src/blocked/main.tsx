@@ -1,0 +1,2 @@
+import { render } from 'preact';
+document.getElementById('app') && render(<p>blocked</p>, document.getElementById('app')!);

@@ -21,6 +21,8 @@ export interface LoggedEndpoint {
   cached?: number;
   methods?: string[];
   sentData?: boolean;
+  /** Requests Carrier Watch blocked; absent when none were (and before 0.2.0). */
+  blocked?: number;
   party: Endpoint['party'];
   firstSeen: number;
   lastSeen: number;
@@ -90,6 +92,7 @@ export function visitOf(view: PageView): Visit {
       cached: e.cached,
       methods: e.methods,
       sentData: e.sentData,
+      ...(e.blocked ? { blocked: e.blocked } : {}),
       party: e.party,
       firstSeen: e.firstSeen,
       lastSeen: e.lastSeen,

@@ -1,26 +1,31 @@
-import { endpointsByOperator, type PageView } from './page-view.ts';
+import { allBlocked, endpointsByOperator, type PageView } from './page-view.ts';
 
-// The warning itself: per tab, the number of distinct flagged endpoints on the
-// page on screen, on red; empty when there are none or the user allowlisted
-// the site. The tooltip names the operators: "China Mobile: 2, China Telecom: 1".
+// The warning itself: per tab, the number of distinct flagged endpoints the
+// page on screen tried, on red; on slate blue instead when Carrier Watch
+// blocked every request to them (nothing reached a flagged network); empty
+// when there are none or the user allowlisted the site. The tooltip names the
+// operators: "China Mobile: 2, China Telecom: 1".
 
 export const BADGE_COLOR = '#c62828';
+export const BLOCKED_BADGE_COLOR = '#37474f';
 export const PRODUCT_NAME = 'Carrier Watch';
 
 export interface BadgeState {
   text: string;
   title: string;
+  color: string;
 }
 
 export function badgeFor(view: PageView | null | undefined): BadgeState {
   if (!view || view.allowlisted || view.endpoints.length === 0) {
-    return { text: '', title: view?.allowlisted ? `${PRODUCT_NAME}: warnings off for this site` : PRODUCT_NAME };
+    return { text: '', title: view?.allowlisted ? `${PRODUCT_NAME}: warnings off for this site` : PRODUCT_NAME, color: BADGE_COLOR };
   }
   const count = view.endpoints.length;
   // More endpoints than the cap keeps: say so rather than under-count.
   const text = view.spilled > 0 ? `${count}+` : String(count);
-  const title = `${PRODUCT_NAME}: ${endpointsByOperator(view).map(([name, n]) => `${name}: ${n}`).join(', ')}`;
-  return { text, title };
+  const operators = endpointsByOperator(view).map(([name, n]) => `${name}: ${n}`).join(', ');
+  if (allBlocked(view)) return { text, title: `${PRODUCT_NAME}: blocked, nothing reached them (${operators})`, color: BLOCKED_BADGE_COLOR };
+  return { text, title: `${PRODUCT_NAME}: ${operators}`, color: BADGE_COLOR };
 }
 
 export interface BadgeSink {

@@ -1,6 +1,5 @@
 import browser from 'webextension-polyfill';
 import type { BadgeSink } from './badge.ts';
-import { BADGE_COLOR } from './badge.ts';
 import type { SessionArea } from './session-mirror.ts';
 import type { LocalArea } from './site-log-store.ts';
 import { iconStateFor, toolbarIconPaths, type IconState } from './toolbar-icon.ts';
@@ -40,7 +39,7 @@ export const toolbarBadge: BadgeSink = {
     const setIcon = typeof browser.action.setIcon === 'function' && (shown === undefined || shown.state !== state || now < shown.forcedUntil);
     iconShown.set(tabId, { state, forcedUntil: shown?.forcedUntil ?? 0 });
     await Promise.all([
-      browser.action.setBadgeBackgroundColor({ tabId, color: BADGE_COLOR }),
+      browser.action.setBadgeBackgroundColor({ tabId, color: badge.color }),
       browser.action.setBadgeText({ tabId, text: badge.text }),
       browser.action.setTitle({ tabId, title: badge.title }),
       // The flagged icon as well as the count; skipped, not thrown, where a browser lacks setIcon.

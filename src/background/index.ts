@@ -1,9 +1,11 @@
 import { early, scriptStartMs } from './early-start.ts';
 import type { Runtime, WebNavigation, WebRequest } from 'webextension-polyfill';
-import type { Classifier } from '../engine/classifier.ts';
+import type { Classification, Classifier } from '../engine/classifier.ts';
 import { hostOfUrl } from '../engine/host.ts';
 import { siteOf } from '../engine/party.ts';
 import { classifierOptions, DEFAULT_SETTINGS, parseSettings, type Settings } from '../engine/settings.ts';
+import { applyManagedPolicy, isLocked, NO_MANAGED_POLICY, parseManagedPolicy, type ManagedReading } from '../engine/managed-settings.ts';
+import { ProtectionPolicy } from '../engine/protection.ts';
 import { IpTable } from '../engine/ip-table.ts';
 import type { FlaggedList } from '../engine/types.ts';
 import { createClassifier, type EngineData } from '../data/engine-data.ts';
@@ -13,6 +15,7 @@ import { browser, localArea, sessionArea, toolbarBadge } from './browser-api.ts'
 import { firefoxResolver } from './firefox-dns.ts';
 import { HostIpCache } from './host-ip-cache.ts';
 import { handleMessage, isFromExtensionPage } from './messages.ts';
+import { LEARNED_KEY } from './protection/protection.ts';
 import { isResourceReport, parseResourceReport, ReportBudget } from './page-reports.ts';
 import { browserNotificationSink, Notifier } from './notifier.ts';
 import type { PageView } from './page-view.ts';
@@ -22,6 +25,9 @@ import { DEFAULT_LOG_LIMITS, shouldLog } from './site-log.ts';
 import { SiteLogStore } from './site-log-store.ts';
 import { TabTracker, type TabState } from './tab-tracker.ts';
 import { UnattributedLog } from './unattributed-log.ts';
+import type { DnrApi } from './protection/dnr-sync.ts';
+import type { BeforeRequest } from './protection/firefox-blocker.ts';
+import { Protection } from './protection/protection.ts';
 
 // The background service worker (Chrome) / event page (Firefox). Listeners
 // are registered synchronously at the top level, so an event that wakes a
@@ -50,6 +56,9 @@ async function loadData(): Promise<void> {
   }
   dataLoadedMs = performance.now();
 }
+/** The user's own settings as stored; `settings` is what applies: these with the organisation's over them. */
+let userSettings: Settings = DEFAULT_SETTINGS;
+let managed: ManagedReading = NO_MANAGED_POLICY;
 let settings: Settings = DEFAULT_SETTINGS;
 let classifier: Classifier = createClassifier(data, classifierOptions(settings));
 
@@ -78,11 +87,28 @@ function logVisit(tabId: number, view: PageView): void {
 }
 
 const ipCache = new HostIpCache();
+/** Chrome blocks with declarativeNetRequest; Firefox's build has no such permission and blocks in onBeforeRequest. */
+const dnr = (globalThis as { chrome?: { declarativeNetRequest?: DnrApi } }).chrome?.declarativeNetRequest;
+const chromeDnr = typeof dnr?.updateDynamicRules === 'function' ? dnr : undefined;
+const blockedPageUrl = browser.runtime.getURL('src/blocked/index.html');
+// Never a look-up while a proxy resolves names: it would go around the proxy.
+const resolver = firefoxResolver(() => !protection.domainOnly);
+const protection: Protection = new Protection({
+  classifier: () => classifier,
+  list: () => data.list,
+  local: localArea,
+  blockedPageUrl,
+  dnr: chromeDnr,
+  resolver,
+});
 const watcher = new RequestWatcher({
   tracker,
   classifier: () => classifier,
   ipCache,
-  resolver: firefoxResolver(),
+  resolver,
+  onAddress(host: string, ip: string, classification: Classification, event: RequestEvent) {
+    protection.onAddress(host, ip, classification, event.tabId >= 0 && privateTabs.has(event.tabId));
+  },
   onChange({ tabId, view }, { flagged, isNewEndpoint, badgeChanged }) {
     // What the badge shows is written promptly; a count can wait (seconds, well inside
     // the 30 s a browser leaves an idle worker running).
@@ -100,10 +126,24 @@ const watcher = new RequestWatcher({
 
 function applySettings(raw: unknown): void {
   const parsed = parseSettings(raw);
-  if (parsed.ok) settings = parsed.value;
+  if (parsed.ok) userSettings = parsed.value;
   // Rejected: keep the last good settings (the defaults at start); the options page shows the problems.
   else console.warn('Carrier Watch: stored settings rejected, keeping the previous ones:', parsed.errors);
+  recompute();
+}
+
+/** The organisation's settings (storage.managed): each bad value is set aside on its own, the rest apply. */
+function applyManaged(raw: unknown): void {
+  managed = parseManagedPolicy(raw);
+  if (managed.problems.length > 0) console.warn('Carrier Watch: managed settings ignored:', managed.problems);
+  recompute();
+}
+
+/** Settings changed (the user's or the organisation's): verdicts, blocking and badges follow at once. */
+function recompute(): void {
+  settings = applyManagedPolicy(userSettings, managed.policy);
   classifier = createClassifier(data, classifierOptions(settings));
+  void protection.update(new ProtectionPolicy(settings));
   for (const state of tracker.allTabs()) {
     const view = state.current;
     if (!view) continue;
@@ -121,14 +161,24 @@ function applySettings(raw: unknown): void {
  * partly missed.
  */
 const STARTED_KEY = 'started';
+/** Set in storage.session once a response came through a proxy that resolves names (Firefox). */
+const PROXY_KEY = 'proxyResolvesNames';
 
 let storageReadMs = 0;
 const ready: Promise<void> = (async () => {
   // The reads were started by early-start.ts, before this script was evaluated.
   await loadData();
-  const [stored, saved, tabs] = await Promise.all([early.settings, early.session, early.tabs]);
+  const [stored, saved, tabs, policy] = await Promise.all([early.local, early.session, early.tabs, early.managed]);
   storageReadMs = performance.now();
   if (!stored.ok) console.error('Carrier Watch: could not read the settings, using the defaults:', stored.error);
+  // Firefox rejects the read when no policy is installed: that is "nothing managed".
+  managed = parseManagedPolicy(policy.ok ? policy.value : undefined);
+  if (managed.problems.length > 0) console.warn('Carrier Watch: managed settings ignored:', managed.problems);
+  if (stored.ok) protection.restore(stored.value[LEARNED_KEY]);
+  for (const learned of protection.learned.list()) ipCache.set(learned.host, learned.ip);
+  if (saved.ok && saved.value[PROXY_KEY] === true) protection.domainOnly = true;
+  // Every start, not only install: the enabled rulesets can reset on update, and settings may
+  // have changed while the worker was stopped (recompute applies the rules).
   applySettings(stored.ok ? stored.value['settings'] : undefined);
   if (!tabs.ok || !saved.ok) {
     // Start with what we have rather than not at all.
@@ -210,6 +260,9 @@ type AnyRequestDetails =
 
 /** Fields one browser has and the other lacks (Chrome: documentId…, Firefox: documentUrl…). */
 interface BrowserSpecificDetails {
+  error?: string;
+  redirectUrl?: string;
+  proxyInfo?: { type?: string; proxyDNS?: boolean } | null;
   ip?: string;
   fromCache?: boolean;
   documentId?: string;
@@ -234,6 +287,11 @@ function onRequest(kind: RequestEvent['kind'], details: AnyRequestDetails): void
   dispatchLagMs[eventsSeen++ % dispatchLagMs.length] = Date.now() - d.timeStamp;
   enqueue(() => {
     if (d.incognito && d.tabId >= 0) privateTabs.add(d.tabId);
+    if (kind === 'response' && protection.onProxyInfo(d.proxyInfo)) {
+      console.warn('Carrier Watch: a proxy resolves host names; blocking by domain only, no DNS look-ups');
+      void sessionArea.set({ [PROXY_KEY]: true }).catch(() => undefined);
+    }
+    const blocked = protection.isBlocked({ kind, requestId: d.requestId, error: d.error, redirectUrl: d.redirectUrl });
     return watcher.handle({
       kind,
       requestId: d.requestId,
@@ -249,8 +307,16 @@ function onRequest(kind: RequestEvent['kind'], details: AnyRequestDetails): void
       initiator: d.initiator ?? d.originUrl,
       documentUrl: d.documentUrl,
       method: d.method,
+      blocked,
+      // A blocked request carries no IP: a learned host's is the one that taught it.
+      ...(blocked && d.ip === undefined ? { ip: protection.learnedIp(hostOfUrlOrEmpty(d.url)) ?? null } : {}),
     });
   });
+}
+
+function hostOfUrlOrEmpty(url: string): string {
+  const host = hostOfUrl(url);
+  return host.ok ? host.host : '';
 }
 
 // One event per request hop: onResponseStarted fires for every response,
@@ -260,6 +326,25 @@ const filter: WebRequest.RequestFilter = { urls: ['http://*/*', 'https://*/*', '
 browser.webRequest.onBeforeRedirect.addListener((d) => onRequest('redirect', d), filter);
 browser.webRequest.onResponseStarted.addListener((d) => onRequest('response', d), filter);
 browser.webRequest.onErrorOccurred.addListener((d) => onRequest('error', d), filter);
+
+// ---- Firefox: blocking, before the connection ----
+
+// Registered at the top level, so it is in place when a request wakes the event page; it
+// answers at once (no promise) unless a host's address must be looked up. Chrome blocks with
+// declarativeNetRequest rules instead and has no blocking webRequest in MV3.
+const blocker = protection.blocker;
+if (blocker) {
+  browser.webRequest.onBeforeRequest.addListener(
+    (details) => {
+      // Before `ready` the policy is the default (warn): requests go on, as they did before blocking existed.
+      if (!isReady) return undefined;
+      // The polyfill's type wants a response object; "let it go" is undefined in Firefox's API.
+      return blocker.handle(details as unknown as BeforeRequest) as WebRequest.BlockingResponseOrPromiseOrVoid;
+    },
+    filter,
+    ['blocking'],
+  );
+}
 
 // ---- webNavigation: when a page view starts ----
 
@@ -274,6 +359,7 @@ browser.webNavigation.onCommitted.addListener((details) => {
   const prerender = d.documentLifecycle === 'prerender' && d.frameType === 'outermost_frame';
   if (d.frameId !== 0 && !prerender) return; // a subframe: part of the page view it is in
   enqueue(() => {
+    if (!prerender) protection.committed(d.tabId, d.url);
     const view = tracker.commit({
       tabId: d.tabId,
       url: d.url,
@@ -322,6 +408,7 @@ browser.tabs.onRemoved.addListener((tabId) => {
     reportBudget.forgetTab(tabId);
     badges.forget(tabId);
     privateTabs.delete(tabId);
+    protection.tabRemoved(tabId);
     mirror.deleted(String(tabId));
   });
 });
@@ -339,6 +426,12 @@ browser.tabs.onReplaced.addListener((addedTabId, removedTabId) => {
 
 browser.storage.onChanged.addListener((changes, area) => {
   if (area === 'local' && 'settings' in changes) enqueue(() => applySettings(changes['settings']?.newValue));
+  // A policy changed while the browser runs: read it whole (a change lists only the keys that moved).
+  if (area === 'managed') {
+    enqueue(() =>
+      browser.storage.managed.get(null).then(applyManaged, () => applyManaged(undefined)),
+    );
+  }
 });
 
 // ---- what the content script reports: resources served from a cache ----
@@ -389,6 +482,11 @@ function inOrder<T>(items: readonly T[], task: (item: T) => void | Promise<void>
 
 const extensionPageOrigin = browser.runtime.getURL('');
 
+function isBlockedPageMessage(message: unknown): boolean {
+  const type = (message as { type?: unknown } | null)?.type;
+  return type === 'explain-block' || type === 'continue-once';
+}
+
 browser.runtime.onMessage.addListener((message: unknown, sender: Sender) => {
   if (isResourceReport(message)) {
     onResourceReport(message, sender);
@@ -396,8 +494,15 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Sender) => {
   }
   // Everything else is for the extension's own pages: a web page's content script may not read or clear anything.
   if (!isFromExtensionPage(sender.url, extensionPageOrigin)) return undefined;
+  // The explanation page is web-accessible, so a site could frame it: only a top-level copy may
+  // ask about a block or grant its tab a pass (no clickjacked "Continue once").
+  if (isBlockedPageMessage(message) && sender.frameId !== 0) return undefined;
   return handleMessage(message, {
     ready, tracker, siteLog, mirror, unattributed, settings: () => settings, dataError: () => dataError, isPrivate: (tabId) => privateTabs.has(tabId),
+    protection: (tabId) => protection.status(tracker.tab(tabId)?.current?.url ?? null, isLocked(managed, 'protection')),
+    explainBlock: (url) => protection.explain(url, (host) => ipCache.get(host)),
+    continueOnce: (url) => protection.continueOnce(sender.tab?.id, url),
+    clearLearned: () => protection.clearLearned(),
   });
 });
 

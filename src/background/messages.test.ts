@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../engine/settings.ts';
-import { handleMessage, isFromExtensionPage } from './messages.ts';
+import { handleMessage, isFromExtensionPage, type BlockExplanation, type ProtectionStatus } from './messages.ts';
 import { SessionMirror } from './session-mirror.ts';
 import { DEFAULT_LOG_LIMITS } from './site-log.ts';
 import { SiteLogStore, type LocalArea } from './site-log-store.ts';
@@ -27,12 +27,24 @@ function context() {
   const siteLog = new SiteLogStore(area, () => DEFAULT_LOG_LIMITS, 0);
   const tracker = new TabTracker(() => '');
   const mirror = new SessionMirror<TabState>({ set: async () => undefined, remove: async () => undefined }, 'tab:', () => undefined);
-  return { area, siteLog, ctx: { ready: Promise.resolve(), tracker, siteLog, mirror, unattributed: new UnattributedLog(), settings: () => DEFAULT_SETTINGS, dataError: (): string | null => null, isPrivate: (tabId: number) => tabId === 7 } };
+  const calls = { clearLearned: 0, continued: [] as string[] };
+  const protection: ProtectionStatus = { mode: 'block', blockPhoneLogin: false, pageExempt: false, learnsHosts: true, domainOnly: false, locked: false };
+  const ctx = {
+    ready: Promise.resolve(), tracker, siteLog, mirror, unattributed: new UnattributedLog(), settings: () => DEFAULT_SETTINGS, dataError: (): string | null => null, isPrivate: (tabId: number) => tabId === 7,
+    protection: () => protection,
+    explainBlock: (url: string): BlockExplanation => ({ flagged: false, host: new URL(url).hostname }),
+    continueOnce: async (url: string) => {
+      calls.continued.push(url);
+      return { ok: true };
+    },
+    clearLearned: async () => void calls.clearLearned++,
+  };
+  return { area, siteLog, calls, ctx };
 }
 
 describe('clear-site-log', () => {
   it('deletes one site\'s log, or every site\'s', async () => {
-    const { siteLog, ctx } = context();
+    const { siteLog, ctx, calls } = context();
     const now = { firstSeen: Date.now(), lastSeen: Date.now() }; // inside the retention period
     siteLog.record(view([endpoint('a.cn', now)], { id: 'a', site: 'a.com', url: 'https://a.com/', startedAt: now.firstSeen }));
     siteLog.record(view([endpoint('b.cn', now)], { id: 'b', site: 'b.com', url: 'https://b.com/', startedAt: now.firstSeen }));
@@ -40,8 +52,10 @@ describe('clear-site-log', () => {
     expect(await handleMessage({ type: 'clear-site-log', site: 'a.com' }, ctx)).toEqual({ cleared: true });
     expect((await siteLog.get('a.com')).visits).toHaveLength(0);
     expect((await siteLog.get('b.com')).visits).toHaveLength(1);
+    expect(calls.clearLearned).toBe(0); // one site: the learned hosts stay
     await handleMessage({ type: 'clear-site-log' }, ctx);
     expect((await siteLog.get('b.com')).visits).toHaveLength(0);
+    expect(calls.clearLearned).toBe(1); // "clear all data" forgets them too
   });
 
   it('ignores a malformed site', () => {
@@ -61,7 +75,23 @@ describe('who may ask', () => {
   });
 });
 
+describe('blocked page', () => {
+  it('answers explain-block and continue-once, and ignores malformed ones', async () => {
+    const { ctx, calls } = context();
+    expect(await handleMessage({ type: 'explain-block', url: 'https://a.test/x' }, ctx)).toEqual({ flagged: false, host: 'a.test' });
+    expect(await handleMessage({ type: 'continue-once', url: 'https://a.test/x' }, ctx)).toEqual({ ok: true });
+    expect(calls.continued).toEqual(['https://a.test/x']);
+    expect(handleMessage({ type: 'explain-block', url: 7 }, ctx)).toBeUndefined();
+    expect(handleMessage({ type: 'continue-once' }, ctx)).toBeUndefined();
+  });
+});
+
 describe('get-tab', () => {
+  it('includes what blocking does on the tab', async () => {
+    const { ctx } = context();
+    expect(await handleMessage({ type: 'get-tab', tabId: 3 }, ctx)).toMatchObject({ protection: { mode: 'block', learnsHosts: true } });
+  });
+
   it('says the tab is private when the browser said so of the tab or its requests', async () => {
     const { ctx } = context();
     ctx.tracker.ensureTab(7);

@@ -1,7 +1,7 @@
 import type { MatchedBy } from '../engine/classifier.ts';
 import type { BlockReason } from '../engine/protection.ts';
 import type { Settings } from '../engine/settings.ts';
-import type { OperatorId } from '../engine/types.ts';
+import type { DomainTag, OperatorId } from '../engine/types.ts';
 import type { SessionMirror } from './session-mirror.ts';
 import type { SiteLogStore } from './site-log-store.ts';
 import type { TabState, TabTracker } from './tab-tracker.ts';
@@ -52,6 +52,8 @@ export type BlockExplanation =
       why: string;
       reason: BlockReason;
       matchedBy: MatchedBy[];
+      tags: DomainTag[];
+      asn: number | null;
       /** The listed domain that matched, and what it is. */
       domain: string | null;
       what: string | null;
@@ -88,6 +90,12 @@ interface Context {
   dataError: () => string | null;
   /** A private (incognito) tab, as the browser said of the tab or its requests. */
   isPrivate: (tabId: number) => boolean;
+  protection: (tabId: number) => ProtectionStatus;
+  explainBlock: (url: string) => BlockExplanation;
+  /** For the sender's tab. */
+  continueOnce: (url: string) => Promise<ContinueOnceReply>;
+  /** "Clear all data" also forgets the hosts learned on flagged networks. */
+  clearLearned: () => Promise<void>;
 }
 
 /** Only the extension's own pages may ask: a web page's content script sends reports, never requests. */
@@ -114,6 +122,7 @@ export function handleMessage(message: unknown, context: Context): Promise<unkno
           tab: tab ? { ...tab, private: tab.private || context.isPrivate(message.tabId) } : null,
           storageError: siteLog.lastError ?? mirror.lastError,
           dataError: context.dataError(),
+          protection: context.protection(message.tabId),
         };
       });
     case 'get-site-log':
@@ -124,8 +133,16 @@ export function handleMessage(message: unknown, context: Context): Promise<unkno
     case 'clear-site-log': {
       const { site } = message;
       if (site !== undefined && (typeof site !== 'string' || site === '')) return undefined;
-      return ready.then(() => siteLog.clear(site)).then((): ClearSiteLogReply => ({ cleared: true }));
+      return ready
+        .then(() => Promise.all([siteLog.clear(site), site === undefined ? context.clearLearned() : undefined]))
+        .then((): ClearSiteLogReply => ({ cleared: true }));
     }
+    case 'explain-block':
+      if (typeof message.url !== 'string') return undefined;
+      return ready.then(() => context.explainBlock(message.url));
+    case 'continue-once':
+      if (typeof message.url !== 'string') return undefined;
+      return ready.then(() => context.continueOnce(message.url));
     default:
       return undefined;
   }

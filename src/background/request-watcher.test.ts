@@ -5,7 +5,7 @@ import { parseIPv4 } from '../engine/ip-address.ts';
 import { IpTable } from '../engine/ip-table.ts';
 import { siteOf } from '../engine/party.ts';
 import type { FlaggedList } from '../engine/types.ts';
-import { badgeFor } from './badge.ts';
+import { BADGE_COLOR, BLOCKED_BADGE_COLOR, badgeFor } from './badge.ts';
 import { HostIpCache } from './host-ip-cache.ts';
 import { LIMITS } from './page-view.ts';
 import { RequestWatcher, type HostResolver, type PageResource, type RequestEvent } from './request-watcher.ts';
@@ -87,7 +87,7 @@ describe('RequestWatcher', () => {
       frames: ['https://chat.example.com/login'],
     });
     expect(view.endpoints[1]).toMatchObject({ host: 'cdn.example.net', operatorId: 'china-telecom', asn: 4134, matchedBy: ['ip'] });
-    expect(badgeFor(view)).toEqual({ text: '2', title: 'Carrier Watch: China Mobile: 1, China Telecom: 1' });
+    expect(badgeFor(view)).toEqual({ text: '2', title: 'Carrier Watch: China Mobile: 1, China Telecom: 1', color: BADGE_COLOR });
   });
 
   it('counts a request once however many events it sends', async () => {
@@ -424,5 +424,43 @@ describe('RequestWatcher', () => {
     expect(loading).toMatchObject({ url: 'https://b.example/login', site: 'b.example', partial: true });
     // The next navigation is seen whole.
     expect(tracker.commit({ tabId: 5, url: 'https://b.example/next', site: 'b.example', time: time++, forwardBack: false }).partial).toBeUndefined();
+  });
+
+  describe('blocked requests', () => {
+    it('counts a blocked request as tried but not reached, and a page whose every flagged request was blocked as blocked', async () => {
+      const { tracker, watcher, navigate } = setup();
+      const view = await navigate(1, 'https://shop.example/');
+      await watcher.handle(event({ kind: 'error', url: 'https://x.cmpassport.com/a.js', ip: null, blocked: true }));
+      await watcher.handle(event({ kind: 'error', url: 'https://x.cmpassport.com/b.js', ip: null, blocked: true }));
+      expect(view.endpoints[0]).toMatchObject({ host: 'x.cmpassport.com', count: 2, blocked: 2, errors: 0 });
+      expect(badgeFor(view)).toMatchObject({ text: '1', color: BLOCKED_BADGE_COLOR, title: expect.stringMatching(/blocked/) });
+      // One request got through (Chrome, before a learned host's rule): a warning again.
+      await watcher.handle(event({ url: 'https://ct.example/p.gif', ip: CT_IP }));
+      await watcher.handle(event({ kind: 'error', url: 'https://ct.example/q.gif', ip: CT_IP, blocked: true }));
+      expect(view.endpoints[1]).toMatchObject({ host: 'ct.example', count: 2, blocked: 1 });
+      expect(badgeFor(view)).toMatchObject({ text: '2', color: BADGE_COLOR });
+      expect(tracker.tab(1)!.current).toBe(view);
+    });
+
+    it('counts a top-level page sent to the explanation page (a redirect no server made) as blocked', async () => {
+      const { tracker, watcher } = setup();
+      await watcher.handle(event({ kind: 'redirect', url: 'https://x.cmpassport.com/login', type: 'main_frame', ip: null, tabId: 2, requestId: 'nav', blocked: true }));
+      const view = tracker.commit({ tabId: 2, url: 'chrome-extension://abc/src/blocked/index.html#https://x.cmpassport.com/login', site: '', time: time++, forwardBack: false });
+      expect(view.endpoints[0]).toMatchObject({ host: 'x.cmpassport.com', count: 1, blocked: 1, types: ['main_frame'] });
+    });
+
+    it('tells the address a response showed, flagged or not (Chrome learns hosts from it)', async () => {
+      const seen: string[] = [];
+      const tracker = new TabTracker(() => 'shop.example');
+      const learning = new RequestWatcher({
+        tracker, classifier: () => classifier, ipCache: new HostIpCache(), onChange: () => undefined,
+        onAddress: (host, ip, c) => seen.push(`${host} ${ip} ${c.flagged}`),
+      });
+      tracker.commit({ tabId: 1, url: 'https://shop.example/', site: 'shop.example', time: time++, forwardBack: false });
+      await learning.handle(event({ url: 'https://ct.example/p.gif', ip: CT_IP }));
+      await learning.handle(event({ url: 'https://ok.example/p.gif', ip: '192.0.2.1' }));
+      await learning.handle(event({ kind: 'error', url: 'https://ok.example/q.gif', ip: null }));
+      expect(seen).toEqual([`ct.example ${CT_IP} true`, 'ok.example 192.0.2.1 false']);
+    });
   });
 });

@@ -32,6 +32,11 @@ export interface RequestEvent {
   initiator?: string | undefined;
   /** Firefox: URL of the document that made the request. */
   documentUrl?: string | undefined;
+  /**
+   * It never reached the server: Carrier Watch's rules (or another
+   * extension's) blocked it, or redirected the page to the explanation page.
+   */
+  blocked?: boolean | undefined;
 }
 
 /**
@@ -88,6 +93,12 @@ export interface WatcherDeps {
   onChange: (attribution: Attribution, change: WatcherChange) => void;
   /** A worker's flagged request that no open tab could be tied to. */
   onUnattributed?: (origin: string, event: RequestEvent) => void;
+  /**
+   * A response told a host's address, with the verdict on it (Chrome learns
+   * from this which hosts to block). Called for unflagged answers too: a
+   * host that moved off a flagged network is let go.
+   */
+  onAddress?: (host: string, ip: string, classification: Classification, event: RequestEvent) => void;
 }
 
 const NOT_FLAGGED: Classification = Object.freeze({
@@ -145,7 +156,8 @@ export class RequestWatcher {
     // A redirect no server sent (no IP, not a cached one): the browser's own, an HSTS upgrade or
     // Firefox handing the request to a service worker. The request goes on and counts where it
     // lands: its next hop, or the page's report of what the service worker answered.
-    if (event.kind === 'redirect' && event.ip === null && !event.fromCache) return;
+    // A blocked page's redirect to the explanation page is no such hop: it counts, as blocked.
+    if (event.kind === 'redirect' && event.ip === null && !event.fromCache && !event.blocked) return;
     // A hop ends once: in a redirect (each hop its own event), or in a response
     // that may still be followed by an error for the same request (aborted
     // body). Only the latter needs remembering.
@@ -232,6 +244,7 @@ export class RequestWatcher {
   private record(event: RequestEvent, hostName: string, address: Address): void {
     const targets = this.attribute(event);
     const classification = this.classify(hostName, address);
+    if (event.ip !== null && event.kind === 'response') this.deps.onAddress?.(hostName, event.ip, classification, event);
     if (targets.length === 0) {
       if (classification.flagged) this.deps.onUnattributed?.(this.initiatorOrigin(event) ?? 'unknown', event);
       return;
@@ -247,6 +260,7 @@ export class RequestWatcher {
         type: event.type,
         failed: event.kind === 'error',
         cached: servedLocally(event),
+        blocked: event.blocked === true,
         method: event.method ?? null,
         time: event.time,
         frameUrl: this.frameUrlOf(event, target.view),
@@ -260,7 +274,7 @@ export class RequestWatcher {
     classification: Classification,
     hostName: string,
     { ip, ipSource, cname }: Address,
-    how: Pick<Contact, 'type' | 'failed' | 'cached' | 'method' | 'time' | 'frameUrl' | 'viaWorker'>,
+    how: Pick<Contact, 'type' | 'failed' | 'cached' | 'blocked' | 'method' | 'time' | 'frameUrl' | 'viaWorker'>,
   ): void {
     const view = target.view;
     // Only flagged contacts pay for parsing the page URL.

@@ -53,7 +53,7 @@ describe('BadgeScheduler', () => {
   it('batches a burst of updates into a few, always ending on the last state', async () => {
     const shown: string[] = [];
     let count = 0;
-    const scheduler = new BadgeScheduler({ show: async (_tab, b) => void shown.push(b.text) }, () => ({ text: String(count), title: '' }), 250, () => Date.now());
+    const scheduler = new BadgeScheduler({ show: async (_tab, b) => void shown.push(b.text) }, () => ({ text: String(count), title: '', color: '' }), 250, () => Date.now());
     for (let i = 0; i < 100; i++) {
       count++;
       scheduler.request(7);
@@ -65,7 +65,7 @@ describe('BadgeScheduler', () => {
   });
 
   it('swallows failures for closed or prerendered tabs', async () => {
-    const scheduler = new BadgeScheduler({ show: async () => Promise.reject(new Error('No tab with id: 9')) }, (): BadgeState => ({ text: '1', title: '' }));
+    const scheduler = new BadgeScheduler({ show: async () => Promise.reject(new Error('No tab with id: 9')) }, (): BadgeState => ({ text: '1', title: '', color: '' }));
     await expect(scheduler.flush(9)).resolves.toBeUndefined();
   });
 });

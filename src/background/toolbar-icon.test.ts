@@ -18,13 +18,14 @@ describe('toolbar icon', () => {
   beforeEach(() => (calls.length = 0));
 
   it('switches to the flagged icon for a tab whose badge counts endpoints', async () => {
-    await toolbarBadge.show(7, { text: '3', title: 'Carrier Watch: China Mobile: 3' });
+    await toolbarBadge.show(7, { text: '3', title: 'Carrier Watch: China Mobile: 3', color: '#c62828' });
     expect(calls).toContainEqual(['setIcon', { tabId: 7, path: { 16: '/icons/toolbar-flagged-16.png', 32: '/icons/toolbar-flagged-32.png' } }]);
     expect(calls).toContainEqual(['setBadgeText', { tabId: 7, text: '3' }]);
+    expect(calls).toContainEqual(['setBadgeBackgroundColor', { tabId: 7, color: '#c62828' }]);
   });
 
   it('goes back to the normal icon when the badge is empty', async () => {
-    await toolbarBadge.show(7, { text: '', title: 'Carrier Watch' });
+    await toolbarBadge.show(7, { text: '', title: 'Carrier Watch', color: '#c62828' });
     expect(calls).toContainEqual(['setIcon', { tabId: 7, path: { 16: '/icons/toolbar-normal-16.png', 32: '/icons/toolbar-normal-32.png' } }]);
   });
 
@@ -32,7 +33,7 @@ describe('toolbar icon', () => {
     const setIcon = action['setIcon'];
     action['setIcon'] = undefined;
     try {
-      await toolbarBadge.show(8, { text: '1', title: 'x' });
+      await toolbarBadge.show(8, { text: '1', title: 'x', color: '#c62828' });
     } finally {
       action['setIcon'] = setIcon;
     }
@@ -40,8 +41,8 @@ describe('toolbar icon', () => {
   });
 
   it('maps badge text to a state', () => {
-    expect(iconStateFor({ text: '', title: '' })).toBe('normal');
-    expect(iconStateFor({ text: '250+', title: '' })).toBe('flagged');
+    expect(iconStateFor({ text: '', title: '', color: '' })).toBe('normal');
+    expect(iconStateFor({ text: '250+', title: '', color: '' })).toBe('flagged');
   });
 
   it('the manifest names the normal icons the build renders', () => {

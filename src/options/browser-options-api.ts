@@ -21,6 +21,21 @@ export function browserOptionsApi(): OptionsApi {
       browser.storage.onChanged.addListener(onChanged);
       return () => browser.storage.onChanged.removeListener(onChanged);
     },
+    async managed() {
+      try {
+        return await browser.storage.managed.get();
+      } catch {
+        // Firefox rejects when no policy names the extension; Chrome without a schema too.
+        return {};
+      }
+    },
+    onManagedChanged(listener) {
+      const onChanged = (_changes: Record<string, unknown>, area: string) => {
+        if (area === 'managed') listener();
+      };
+      browser.storage.onChanged.addListener(onChanged);
+      return () => browser.storage.onChanged.removeListener(onChanged);
+    },
     async clearAllData() {
       await browser.runtime.sendMessage({ type: 'clear-site-log' });
     },

@@ -4,6 +4,7 @@ import type { EntryKind } from '../ui/entry-checks.ts';
 import { t, type MessageKey } from '../ui/i18n.ts';
 import { newRowId, type EntryRow } from '../ui/options-form.ts';
 import { OPERATOR_ORDER, operatorName } from '../ui/operators.ts';
+import type { ControlLock } from './managed-ui.tsx';
 
 // One editable list of the options page (extra ASNs, CIDRs, domains, or the
 // allowlisted sites): a row per entry, checked as the user types, each error
@@ -25,9 +26,11 @@ interface Props {
   onChange: (rows: EntryRow[]) => void;
   /** Entries of the flagged list have an operator and a note; allowlisted sites do not. */
   withOperator: boolean;
+  /** Disables every field and button of the list (a managed or locked setting). */
+  lock?: ControlLock;
 }
 
-export function EntryListEditor({ list, kind, rows, problems, onChange, withOperator }: Props) {
+export function EntryListEditor({ list, kind, rows, problems, onChange, withOperator, lock = { disabled: false } }: Props) {
   const text = TEXT[kind];
   const focusId = useRef<number | null>(null);
   useEffect(() => {
@@ -67,6 +70,7 @@ export function EntryListEditor({ list, kind, rows, problems, onChange, withOper
                   placeholder={t(text.placeholder)}
                   aria-invalid={problem ? true : undefined}
                   aria-describedby={problem ? errorId : undefined}
+                  {...lock}
                   onInput={(e) => update(row.id, { value: e.currentTarget.value })}
                 />
                 {withOperator && (
@@ -74,7 +78,7 @@ export function EntryListEditor({ list, kind, rows, problems, onChange, withOper
                     <label class="visually-hidden" for={`${fieldId}-operator`}>
                       {t('operatorField', String(index + 1))}
                     </label>
-                    <select id={`${fieldId}-operator`} value={row.operatorId} onChange={(e) => update(row.id, { operatorId: e.currentTarget.value as OperatorId })}>
+                    <select id={`${fieldId}-operator`} value={row.operatorId} {...lock} onChange={(e) => update(row.id, { operatorId: e.currentTarget.value as OperatorId })}>
                       {OPERATOR_ORDER.map((id) => (
                         <option key={id} value={id}>
                           {operatorName(id)}
@@ -90,11 +94,12 @@ export function EntryListEditor({ list, kind, rows, problems, onChange, withOper
                       type="text"
                       value={row.note}
                       placeholder={t('notePlaceholder')}
+                      {...lock}
                       onInput={(e) => update(row.id, { note: e.currentTarget.value })}
                     />
                   </>
                 )}
-                <button type="button" class="button small" aria-label={t('removeEntry', row.value || String(index + 1))} onClick={() => onChange(rows.filter((r) => r.id !== row.id))}>
+                <button type="button" class="button small" aria-label={t('removeEntry', row.value || String(index + 1))} {...lock} onClick={() => onChange(rows.filter((r) => r.id !== row.id))}>
                   {t('remove')}
                 </button>
               </div>
@@ -107,7 +112,7 @@ export function EntryListEditor({ list, kind, rows, problems, onChange, withOper
           );
         })}
       </ul>
-      <button type="button" class="button small" onClick={add}>
+      <button type="button" class="button small" {...lock} onClick={add}>
         {t(text.add)}
       </button>
     </div>

@@ -12,6 +12,9 @@ interface FakeOptionsApi extends OptionsApi {
   saved: Array<{ name: string; text: string }>;
   grant: boolean;
   fire: () => void;
+  /** What storage.managed holds (the organisation's policy), unchecked. */
+  policy: unknown;
+  fireManaged: () => void;
 }
 
 const STORED: Settings = {
@@ -21,12 +24,15 @@ const STORED: Settings = {
 
 function fakeApi(): FakeOptionsApi {
   const listeners = new Set<() => void>();
+  const managedListeners = new Set<() => void>();
   const api: FakeOptionsApi = {
     stored: { settings: STORED },
     writes: 0,
     saved: [],
     grant: true,
     fire: () => listeners.forEach((l) => l()),
+    policy: {},
+    fireManaged: () => managedListeners.forEach((l) => l()),
     settings: {
       get: async (key) => ({ [key]: api.stored[key] }),
       set: async (items) => {
@@ -38,6 +44,11 @@ function fakeApi(): FakeOptionsApi {
     onSettingsChanged: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    managed: async () => api.policy,
+    onManagedChanged: (listener) => {
+      managedListeners.add(listener);
+      return () => managedListeners.delete(listener);
     },
     clearAllData: vi.fn(async () => undefined),
     requestNotifications: vi.fn(async () => api.grant),
@@ -197,6 +208,202 @@ describe('OptionsApp', () => {
     expect(root.textContent).toContain('@ip-location-db/asn');
     expect(root.querySelector('[data-testid=attribution]')!.textContent).toContain('CC BY 4.0');
     expect(root.querySelector('[data-testid=privacy]')!.textContent).toContain('Nothing leaves this computer.');
+  });
+
+  it('switches protection to block and saves it at once, without Save', async () => {
+    const api = fakeApi();
+    render(<OptionsApp api={api} />, root);
+    await settle();
+    const warn = root.querySelector<HTMLInputElement>('[data-testid=protection-mode-warn]')!;
+    const block = root.querySelector<HTMLInputElement>('[data-testid=protection-mode-block]')!;
+    expect(warn.checked).toBe(true);
+    expect(warn.name).toBe('protection-mode');
+    expect(root.querySelector('section')!.getAttribute('data-testid')).toBe('protection-section'); // first, above the operators
+    block.click();
+    await settle();
+    expect(api.writes).toBe(1);
+    expect((api.stored['settings'] as Settings).protection).toEqual({ mode: 'block', blockPhoneLogin: false, allowedSites: [] });
+    expect(block.checked).toBe(true);
+    expect(root.querySelector('[data-testid=form-status]')!.textContent).toBe('Protection saved; it applies at once.');
+    expect(root.querySelector('.dirty')!.textContent).toBe('');
+  });
+
+  it('saves the phone-login switch at once, and keeps an edit in progress out of it', async () => {
+    const api = fakeApi();
+    render(<OptionsApp api={api} />, root);
+    await settle();
+    type(root.querySelector<HTMLInputElement>('#retention-days')!, '12');
+    await settle();
+    root.querySelector<HTMLInputElement>('[data-testid=block-phone-login]')!.click();
+    await settle();
+    const stored = api.stored['settings'] as Settings;
+    expect(stored.protection).toEqual({ mode: 'warn', blockPhoneLogin: true, allowedSites: [] });
+    expect(stored.logRetentionDays).toBe(30); // not saved yet: still waits for Save
+    expect(root.querySelector('.dirty')!.textContent).toBe('Unsaved changes');
+    expect(root.querySelector('[data-testid=form-status]')!.textContent).not.toContain('changed elsewhere');
+
+    root.querySelector<HTMLButtonElement>('[data-testid=save]')!.click();
+    await settle();
+    expect(api.stored['settings']).toEqual({ ...STORED, logRetentionDays: 12, protection: { mode: 'warn', blockPhoneLogin: true, allowedSites: [] } });
+  });
+
+  it('lists the sites where blocking is off and removes one at once', async () => {
+    const api = fakeApi();
+    api.stored['settings'] = { ...STORED, protection: { mode: 'block', blockPhoneLogin: false, allowedSites: ['shop.example', 'news.example'] } };
+    render(<OptionsApp api={api} />, root);
+    await settle();
+    const items = () => [...root.querySelectorAll('[data-testid=allowed-sites] li')];
+    expect(items().map((li) => li.querySelector('.site-name')!.textContent)).toEqual(['shop.example', 'news.example']);
+    expect(root.querySelector('[data-testid=allowed-sites-empty]')).toBeNull();
+    items()[0]!.querySelector('button')!.click();
+    await settle();
+    expect((api.stored['settings'] as Settings).protection.allowedSites).toEqual(['news.example']);
+    expect(items()).toHaveLength(1);
+    items()[0]!.querySelector('button')!.click();
+    await settle();
+    expect((api.stored['settings'] as Settings).protection).toEqual({ mode: 'block', blockPhoneLogin: false, allowedSites: [] });
+    expect(root.querySelector('[data-testid=allowed-sites-empty]')!.textContent).toBe('None: blocking applies on every site.');
+  });
+
+  it('loses no protection change made in quick succession', async () => {
+    const api = fakeApi();
+    api.stored['settings'] = { ...STORED, protection: { mode: 'warn', blockPhoneLogin: false, allowedSites: ['shop.example', 'news.example'] } };
+    render(<OptionsApp api={api} />, root);
+    await settle();
+    const [first, second] = [...root.querySelectorAll<HTMLButtonElement>('[data-testid=allowed-sites] button')];
+    first!.click();
+    second!.click();
+    root.querySelector<HTMLInputElement>('[data-testid=protection-mode-block]')!.click();
+    await settle(10);
+    expect((api.stored['settings'] as Settings).protection).toEqual({ mode: 'block', blockPhoneLogin: false, allowedSites: [] });
+    expect(api.writes).toBe(3);
+  });
+
+  it('follows a site allowed from the popup while the page is open', async () => {
+    const api = fakeApi();
+    render(<OptionsApp api={api} />, root);
+    await settle();
+    api.stored['settings'] = { ...STORED, protection: { ...STORED.protection, allowedSites: ['shop.example'] } };
+    api.fire();
+    await settle();
+    expect(root.querySelector('[data-testid=allowed-sites] li')!.textContent).toContain('shop.example');
+  });
+
+  describe("the organisation's settings", () => {
+    const POLICY = {
+      protection: 'block',
+      minConfidence: 'high',
+      customDomains: [{ domain: 'flagged.test', operator: 'china-mobile' }],
+    };
+    const managedAttr = (selector: string) => {
+      const el = root.querySelector<HTMLInputElement>(selector)!;
+      return { disabled: el.disabled, managed: el.getAttribute('data-managed') };
+    };
+
+    it('shows the managed values, disables and marks their controls, and never stores them', async () => {
+      const api = fakeApi();
+      api.policy = POLICY;
+      render(<OptionsApp api={api} />, root);
+      await settle();
+      expect(root.querySelector('[data-testid=managed-banner]')!.textContent).toContain('Your organisation manages some of these settings');
+      expect(root.querySelector('[data-testid=managed-problems]')).toBeNull();
+      expect(root.querySelector<HTMLInputElement>('[data-testid=protection-mode-block]')!.checked).toBe(true);
+      expect(managedAttr('[data-testid=protection-mode-block]')).toEqual({ disabled: true, managed: 'true' });
+      expect(managedAttr('[data-testid=protection-mode-warn]')).toEqual({ disabled: true, managed: 'true' });
+      expect(root.querySelector<HTMLInputElement>('input[name=confidence][value=high]')!.checked).toBe(true);
+      expect(managedAttr('input[name=confidence][value=low]')).toEqual({ disabled: true, managed: 'true' });
+      expect(root.querySelector<HTMLInputElement>('[data-list=domains] input.entry-value')!.value).toBe('flagged.test');
+      for (const el of root.querySelectorAll<HTMLInputElement | HTMLButtonElement>('[data-list=domains] input, [data-list=domains] select, [data-list=domains] button')) {
+        expect({ disabled: el.disabled, managed: el.getAttribute('data-managed') }, el.outerHTML).toEqual({ disabled: true, managed: 'true' });
+      }
+      expect(root.querySelectorAll('[data-testid=managed-note]')).toHaveLength(3);
+      expect(root.querySelector('[data-testid=managed-note]')!.textContent).toBe('Set by your organisation');
+      // What is not managed stays the user's to change.
+      expect(managedAttr('[data-testid=block-phone-login]')).toEqual({ disabled: false, managed: null });
+      expect(managedAttr('input[data-operator=china-mobile]')).toEqual({ disabled: false, managed: null });
+      expect(managedAttr('[data-list=cidrs] input.entry-value')).toEqual({ disabled: false, managed: null });
+
+      // Saving another field stores the user's own values of the managed keys, untouched.
+      type(root.querySelector<HTMLInputElement>('#retention-days')!, '12');
+      await settle();
+      root.querySelector<HTMLButtonElement>('[data-testid=save]')!.click();
+      await settle();
+      expect(api.stored['settings']).toEqual({ ...STORED, logRetentionDays: 12 });
+      // So does a protection change saved at once.
+      root.querySelector<HTMLInputElement>('[data-testid=block-phone-login]')!.click();
+      await settle();
+      expect((api.stored['settings'] as Settings).protection).toEqual({ mode: 'warn', blockPhoneLogin: true, allowedSites: [] });
+      expect(root.querySelector<HTMLInputElement>('[data-testid=protection-mode-block]')!.checked).toBe(true);
+    });
+
+    it('lists a bad managed value and applies the valid ones', async () => {
+      const api = fakeApi();
+      api.policy = { protection: 'block', minConfidence: 'extreme', colour: 'red' };
+      render(<OptionsApp api={api} />, root);
+      await settle();
+      const problems = [...root.querySelectorAll('[data-testid=managed-problems] li')].map((li) => li.textContent);
+      expect(problems).toEqual([
+        'Your organisation\'s setting "minConfidence" was ignored: "extreme" is not high, medium or low',
+        'Your organisation\'s setting "colour" was ignored: not a Carrier Watch setting',
+      ]);
+      expect(managedAttr('[data-testid=protection-mode-block]')).toEqual({ disabled: true, managed: 'true' });
+      expect(root.querySelector<HTMLInputElement>('[data-testid=protection-mode-block]')!.checked).toBe(true);
+      expect(root.querySelector<HTMLInputElement>('input[name=confidence][value=medium]')!.checked).toBe(true);
+      expect(managedAttr('input[name=confidence][value=high]')).toEqual({ disabled: false, managed: null });
+    });
+
+    it('says why a policy that is not an object was ignored', async () => {
+      const api = fakeApi();
+      api.policy = ['block'];
+      render(<OptionsApp api={api} />, root);
+      await settle();
+      expect(root.querySelector('[data-testid=managed-problems] li')!.textContent).toBe('Your organisation\'s settings were ignored: the policy must be an object of settings (got ["block"])');
+      expect(root.querySelector('[data-testid=managed-banner]')).toBeNull();
+    });
+
+    it('disables everything that changes settings when the settings are locked', async () => {
+      const api = fakeApi();
+      api.stored['settings'] = { ...STORED, protection: { mode: 'warn', blockPhoneLogin: false, allowedSites: ['shop.example'] } };
+      api.policy = { lockSettings: true, minConfidence: 'high' };
+      render(<OptionsApp api={api} />, root);
+      await settle();
+      expect(root.querySelector('[data-testid=managed-banner]')!.textContent).toBe('Your organisation has locked these settings: nothing on this page can be changed.');
+      const controls = [...root.querySelectorAll<HTMLInputElement | HTMLButtonElement>('input, select, textarea, button')];
+      const enabled = controls.filter((el) => !el.disabled).map((el) => el.getAttribute('data-testid'));
+      expect(enabled).toEqual(['export-settings']); // reading the settings out changes nothing
+      expect(controls.length).toBeGreaterThan(15);
+      // The organisation decides where blocking is off: the user's exceptions are not in force.
+      expect(root.querySelectorAll('[data-testid=allowed-sites] li')).toHaveLength(0);
+      expect(managedAttr('input[name=confidence][value=high]')).toEqual({ disabled: true, managed: 'true' });
+      expect(managedAttr('#retention-days')).toEqual({ disabled: true, managed: null });
+    });
+
+    it('follows a policy pushed while the page is open', async () => {
+      const api = fakeApi();
+      render(<OptionsApp api={api} />, root);
+      await settle();
+      expect(root.querySelector('[data-testid=managed-banner]')).toBeNull();
+      api.policy = { operators: ['china-telecom'] };
+      api.fireManaged();
+      await settle();
+      expect(root.querySelector('[data-testid=managed-banner]')).not.toBeNull();
+      expect(root.querySelector<HTMLInputElement>('input[data-operator=china-mobile]')!.checked).toBe(false);
+      expect(managedAttr('input[data-operator=china-telecom]')).toEqual({ disabled: true, managed: 'true' });
+      api.policy = {};
+      api.fireManaged();
+      await settle();
+      expect(root.querySelector<HTMLInputElement>('input[data-operator=china-mobile]')!.checked).toBe(true);
+      expect(managedAttr('input[data-operator=china-telecom]')).toEqual({ disabled: false, managed: null });
+    });
+
+    it('treats a policy that cannot be read as none', async () => {
+      const api = fakeApi();
+      api.managed = async () => Promise.reject(new Error('Managed storage manifest not found'));
+      render(<OptionsApp api={api} />, root);
+      await settle();
+      expect(root.querySelector('[data-ready=true]')).not.toBeNull();
+      expect(root.querySelector('[data-testid=managed-banner]')).toBeNull();
+    });
   });
 
   it('labels every field', async () => {

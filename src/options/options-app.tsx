@@ -1,55 +1,111 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { Settings } from '../engine/settings.ts';
+import { isLocked, NO_MANAGED_POLICY, parseManagedPolicy, type ManagedReading } from '../engine/managed-settings.ts';
+import type { ProtectionSettings, Settings } from '../engine/settings.ts';
 import { t } from '../ui/i18n.ts';
 import type { OptionsApi } from '../ui/options-api.ts';
-import { checkForm, formFromSettings, isDirty, type OptionsForm } from '../ui/options-form.ts';
+import { checkForm, formFromSettings, isDirty, managedForm, shownForm, type OptionsForm } from '../ui/options-form.ts';
 import { loadSettings, saveSettings } from '../ui/settings-store.ts';
 import { AboutSection } from './about-section.tsx';
+import { ManagedNotice } from './managed-ui.tsx';
+import { ProtectionSection } from './protection-section.tsx';
 import { AllowlistSection, CustomEntriesSection, LogSection, NotificationsSection, OperatorsSection } from './sections.tsx';
 import { SettingsFileSection, type ImportResult } from './settings-file-section.tsx';
 
 // The options page. The form is edited freely and checked on every change;
 // Save stores it only when every entry is valid, so the stored settings are
-// always the previous ones or a complete valid set.
+// always the previous ones or a complete valid set. Protection is the
+// exception: each change there is saved at once.
+//
+// The organisation's settings (storage.managed) are shown in place of the
+// user's, with their controls disabled, but the form and `saved` hold only
+// the user's own settings: a managed value is never written to storage, so
+// when the policy goes the user's choices come back.
 
 type Status = { kind: 'ok' | 'error' | 'info'; text: string; details?: string[] };
+
+const same = (a: Settings, b: Settings): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 export function OptionsApp({ api }: { api: OptionsApi }) {
   const [saved, setSaved] = useState<Settings | null>(null);
   const [form, setForm] = useState<OptionsForm | null>(null);
   const [status, setStatus] = useState<Status | null>(null);
+  const [managed, setManaged] = useState<ManagedReading>(NO_MANAGED_POLICY);
   const check = useMemo(() => (form ? checkForm(form) : null), [form]);
+  const managedRows = useMemo(() => managedForm(managed), [managed]);
   const dirty = form !== null && saved !== null && isDirty(form, saved);
-  const latest = useRef({ form, dirty });
-  latest.current = { form, dirty };
+  const locked = isLocked(managed, 'other');
+  const latest = useRef({ form, dirty, saved });
+  latest.current = { form, dirty, saved };
+
+  const readManaged = useCallback(async () => parseManagedPolicy(await api.managed().catch(() => ({}))), [api]);
 
   const load = useCallback(async () => {
-    const loaded = await loadSettings(api.settings);
+    // Both before the first render, so a managed control is never shown enabled.
+    const [loaded, reading] = await Promise.all([loadSettings(api.settings), readManaged()]);
+    setManaged(reading);
     setSaved(loaded.settings);
     setForm(formFromSettings(loaded.settings));
     if (loaded.problems) setStatus({ kind: 'error', text: t('storedSettingsInvalid'), details: loaded.problems });
-  }, [api]);
+  }, [api, readManaged]);
 
   useEffect(() => {
     void load();
+    const offManaged = api.onManagedChanged(async () => setManaged(await readManaged()));
     // Changed elsewhere (the popup's "don't warn here"): show it, unless the user is editing.
-    return api.onSettingsChanged(async () => {
+    const offSettings = api.onSettingsChanged(async () => {
       const loaded = await loadSettings(api.settings);
-      const current = latest.current.form ? checkForm(latest.current.form).settings : null;
-      if (current && JSON.stringify(current) === JSON.stringify(loaded.settings)) return setSaved(loaded.settings);
-      if (latest.current.dirty) return setStatus({ kind: 'info', text: t('changedElsewhere') });
+      const { form: current, dirty: editing, saved: before } = latest.current;
+      const wouldSave = current ? checkForm(current).settings : null;
+      if (wouldSave && same(wouldSave, loaded.settings)) return setSaved(loaded.settings);
+      if (editing) {
+        // Protection is saved at once, so it follows storage even while the rest is being edited.
+        const protection = loaded.settings.protection;
+        setForm((f) => (f ? { ...f, protection } : f));
+        setSaved((s) => (s ? { ...s, protection } : s));
+        if (!before || !same({ ...before, protection }, loaded.settings)) setStatus({ kind: 'info', text: t('changedElsewhere') });
+        return;
+      }
       setSaved(loaded.settings);
       setForm(formFromSettings(loaded.settings));
     });
-  }, [api, load]);
+    return () => {
+      offManaged();
+      offSettings();
+    };
+  }, [api, load, readManaged]);
 
   const change = useCallback((patch: Partial<OptionsForm>) => {
     setForm((f) => (f ? { ...f, ...patch } : f));
     setStatus(null);
   }, []);
 
+  /** Protection writes, one after another: each reads what the previous one stored. */
+  const protectionWrites = useRef<Promise<void>>(Promise.resolve());
+
+  /** Saves a protection change at once, over what is stored now (the popup may have changed it since). */
+  function changeProtection(update: (current: ProtectionSettings) => ProtectionSettings) {
+    if (locked) return;
+    setForm((f) => (f ? { ...f, protection: update(f.protection) } : f));
+    protectionWrites.current = protectionWrites.current.then(async () => {
+      try {
+        const stored = await loadSettings(api.settings);
+        const result = await saveSettings(api.settings, { ...stored.settings, protection: update(stored.settings.protection) });
+        if (!result.ok) throw new Error(result.errors.join('; '));
+        const protection = result.value.protection;
+        setForm((f) => (f ? { ...f, protection } : f));
+        setSaved((s) => (s ? { ...s, protection } : s));
+        setStatus({ kind: 'ok', text: t('optProtectionSaved') });
+      } catch (error) {
+        // Show what is really stored again, and why the change did not stick.
+        const stored = await loadSettings(api.settings).catch(() => null);
+        if (stored) setForm((f) => (f ? { ...f, protection: stored.settings.protection } : f));
+        setStatus({ kind: 'error', text: t('errorSettings', error instanceof Error ? error.message : String(error)) });
+      }
+    });
+  }
+
   async function save() {
-    if (!check) return;
+    if (!check || locked) return;
     if (!check.settings) {
       const problems = Object.values(check.problems);
       setStatus({ kind: 'error', text: t('saveBlocked', String(problems.length)), details: problems });
@@ -64,6 +120,7 @@ export function OptionsApp({ api }: { api: OptionsApi }) {
   }
 
   async function onImport(fileName: string, result: ImportResult) {
+    if (locked) return;
     if (!result.ok) return setStatus({ kind: 'error', text: t('importRejected', fileName), details: [result.reason] });
     const stored = await saveSettings(api.settings, result.settings);
     if (!stored.ok) return setStatus({ kind: 'error', text: t('importRejected', fileName), details: stored.errors });
@@ -82,29 +139,32 @@ export function OptionsApp({ api }: { api: OptionsApi }) {
   }
 
   if (!form || !saved || !check) return <p class="loading">{t('popupLoading')}</p>;
-  const props = { form, problems: check.problems, change };
+  const shown = shownForm(form, managedRows, managed);
+  const props = { form: shown, managed, problems: check.problems, change };
   return (
     <div class="options" data-ready="true">
       <header class="options-header">
         <h1>{t('optionsTitle')}</h1>
         <p class="help">{t('optionsIntro')}</p>
       </header>
+      <ManagedNotice reading={managed} />
       <form
         onSubmit={(e) => {
           e.preventDefault();
           void save();
         }}
       >
+        <ProtectionSection shown={shown.protection} managed={managed} onChange={changeProtection} />
         <OperatorsSection {...props} />
         <CustomEntriesSection {...props} />
         <AllowlistSection {...props} />
         <LogSection {...props} onClearAll={clearAll} />
         <NotificationsSection {...props} requestPermission={api.requestNotifications} />
         <div class="save-bar">
-          <button type="submit" class="button primary" data-testid="save">
+          <button type="submit" class="button primary" data-testid="save" disabled={locked}>
             {t('save')}
           </button>
-          <button type="button" class="button" disabled={!dirty} onClick={() => setForm(formFromSettings(saved))}>
+          <button type="button" class="button" data-testid="revert" disabled={!dirty || locked} onClick={() => setForm(formFromSettings(saved))}>
             {t('revert')}
           </button>
           <span class="dirty" aria-live="polite">
@@ -122,7 +182,7 @@ export function OptionsApp({ api }: { api: OptionsApi }) {
           )}
         </div>
       </form>
-      <SettingsFileSection saved={saved} now={api.now} saveFile={api.saveFile} onImport={onImport} />
+      <SettingsFileSection saved={saved} now={api.now} saveFile={api.saveFile} onImport={onImport} locked={locked} />
       <AboutSection version={api.version} />
     </div>
   );

@@ -25,9 +25,11 @@ interface Props {
   now: () => number;
   saveFile: (name: string, mime: string, text: string) => void;
   onImport: (fileName: string, result: ImportResult) => Promise<void>;
+  /** The organisation locked the settings: export still works, import does not. */
+  locked: boolean;
 }
 
-export function SettingsFileSection({ saved, now, saveFile, onImport }: Props) {
+export function SettingsFileSection({ saved, now, saveFile, onImport, locked }: Props) {
   const input = useRef<HTMLInputElement>(null);
   return (
     <section aria-labelledby="file-heading">
@@ -42,7 +44,7 @@ export function SettingsFileSection({ saved, now, saveFile, onImport }: Props) {
         >
           {t('exportSettings')}
         </button>
-        <button type="button" class="button" onClick={() => input.current?.click()}>
+        <button type="button" class="button" disabled={locked} data-testid="import-settings-button" onClick={() => input.current?.click()}>
           {t('importSettings')}
         </button>
         <input
@@ -53,6 +55,7 @@ export function SettingsFileSection({ saved, now, saveFile, onImport }: Props) {
           tabIndex={-1}
           aria-label={t('importSettings')}
           data-testid="import-settings"
+          disabled={locked}
           onChange={async (e) => {
             const file = e.currentTarget.files?.[0];
             e.currentTarget.value = ''; // the same file can be chosen again

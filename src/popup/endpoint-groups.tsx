@@ -2,9 +2,9 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Endpoint } from '../background/page-view.ts';
 import { formatNumber, formatTime } from '../ui/format.ts';
 import { t } from '../ui/i18n.ts';
-import { operatorInfo } from '../ui/operators.ts';
+import { operatorInfo, operatorName } from '../ui/operators.ts';
 import type { EndpointGroup } from '../ui/popup-model.ts';
-import { asLabel, ipLabel, isPhoneLogin, kindLabels, matchExplanations, partyLabel, reachCounts, reachLabel, requestsLabel, typesLabel } from '../ui/wording.ts';
+import { asLabel, ipLabel, isPhoneLogin, kindLabels, learnedBeforeBlocking, matchExplanations, partyLabel, reachCounts, reachLabel, requestsLabel, typesLabel } from '../ui/wording.ts';
 import { contactKinds } from '../engine/contact-kinds.ts';
 
 // The flagged endpoints, one section per operator, each with a "why is this
@@ -38,11 +38,13 @@ function useProgressiveRows(total: number, onComplete?: () => void): number {
 interface Props {
   groups: EndpointGroup[];
   spilled: number;
+  /** Chrome blocks an IP-matched host only once it has seen its address (ProtectionStatus.learnsHosts). */
+  learnsHosts?: boolean;
   /** Called once every row is in the DOM. */
   onAllRendered?: () => void;
 }
 
-export function EndpointGroups({ groups, spilled, onAllRendered }: Props) {
+export function EndpointGroups({ groups, spilled, learnsHosts = false, onAllRendered }: Props) {
   const total = groups.reduce((n, g) => n + g.endpoints.length, 0);
   let budget = useProgressiveRows(total, onAllRendered);
   if (groups.length === 0) return null;
@@ -58,14 +60,14 @@ export function EndpointGroups({ groups, spilled, onAllRendered }: Props) {
         if (budget <= 0) return null;
         const rows = budget >= g.endpoints.length ? g.endpoints : g.endpoints.slice(0, budget);
         budget -= rows.length;
-        return <OperatorSection key={g.operatorId} group={g} rows={rows} />;
+        return <OperatorSection key={g.operatorId} group={g} rows={rows} learnsHosts={learnsHosts} />;
       })}
       {spilled > 0 && <p class="note">{t('spilledNote', formatNumber(spilled))}</p>}
     </div>
   );
 }
 
-function OperatorSection({ group, rows }: { group: EndpointGroup; rows: Endpoint[] }) {
+function OperatorSection({ group, rows, learnsHosts }: { group: EndpointGroup; rows: Endpoint[]; learnsHosts: boolean }) {
   const info = operatorInfo(group.operatorId);
   const headingId = `op-${group.operatorId}`;
   return (
@@ -91,31 +93,34 @@ function OperatorSection({ group, rows }: { group: EndpointGroup; rows: Endpoint
       </details>
       <ul class="endpoints">
         {rows.map((e) => (
-          <EndpointRow key={e.host} endpoint={e} />
+          <EndpointRow key={e.host} endpoint={e} learnsHosts={learnsHosts} />
         ))}
       </ul>
     </section>
   );
 }
 
-export function EndpointRow({ endpoint: e }: { endpoint: Endpoint }) {
+export function EndpointRow({ endpoint: e, learnsHosts = false }: { endpoint: Endpoint; learnsHosts?: boolean }) {
   const phone = isPhoneLogin(e);
   const as = asLabel(e);
   const ips = ipLabel(e, e.ips.length > MAX_IPS_SHOWN ? `${e.ips.slice(0, MAX_IPS_SHOWN).join(', ')} ${t('moreCount', formatNumber(e.ips.length - MAX_IPS_SHOWN))}` : e.ips.join(', '));
   const reach = reachCounts(e);
-  const reached = [reach.network > 0 && 'network', reach.cache > 0 && 'cache', reach.failed > 0 && 'failed'].filter(Boolean).join(' ');
+  const reached = [reach.network > 0 && 'network', reach.cache > 0 && 'cache', reach.failed > 0 && 'failed', reach.blocked > 0 && 'blocked'].filter(Boolean).join(' ');
+  const onlyBlocked = reach.blocked > 0 && reach.blocked === e.count;
   return (
     <li
-      class={`endpoint${phone ? ' is-phone-login' : ''}${e.sentData ? ' is-sent-data' : ''}`}
+      class={`endpoint${phone ? ' is-phone-login' : ''}${e.sentData ? ' is-sent-data' : ''}${onlyBlocked ? ' is-blocked' : ''}`}
       data-host={e.host}
       data-kinds={contactKinds(e.types, e.sentData).join(' ')}
       data-reached={reached}
+      data-blocked={reach.blocked}
     >
       <div class="endpoint-head">
         <span class="host">{e.host}</span>
         {phone && <span class="tag tag-phone">{t('tagPhoneLogin')}</span>}
         {e.confidence !== 'high' && <span class="tag">{e.confidence === 'medium' ? t('confidenceMedium') : t('confidenceLow')}</span>}
         <span class="tag tag-party">{partyLabel(e.party)}</span>
+        {onlyBlocked && <span class="tag tag-blocked">{t('popupProtectionTagBlocked')}</span>}
       </div>
       <p class="did" data-testid="did">{kindLabels(e).join(' · ')}</p>
       <p class="match">{matchExplanations(e).join(' ')}</p>
@@ -127,6 +132,11 @@ export function EndpointRow({ endpoint: e }: { endpoint: Endpoint }) {
         <span class="fact">{t('factFirstSeen', formatTime(e.firstSeen))}</span>
         {e.viaWorker && <span class="fact">{t('factViaWorker')}</span>}
       </p>
+      {learnedBeforeBlocking(e, learnsHosts) && (
+        <p class="learned-note" data-testid="learned-note">
+          {e.operatorId === 'custom' ? t('popupProtectionLearnedNoteCustom', e.host) : t('popupProtectionLearnedNote', e.host, operatorName(e.operatorId))}
+        </p>
+      )}
     </li>
   );
 }

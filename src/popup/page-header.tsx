@@ -9,7 +9,7 @@ import type { PopupModel } from '../ui/popup-model.ts';
 export function PageHeader({ model }: { model: PopupModel }) {
   const flagged = model.endpointCount > 0 && !model.allowlisted;
   return (
-    <header class={`page-header${flagged ? ' is-flagged' : ''}`}>
+    <header class={`page-header${flagged ? ' is-flagged' : ''}${model.allBlocked ? ' is-all-blocked' : ''}`}>
       <div class="header-row">
         <h1 class="site" title={model.url || undefined}>
           {model.status === 'loading' ? t('popupLoading') : model.site || t('popupUnknownSite')}
@@ -39,7 +39,8 @@ function headline(model: PopupModel): string {
     case 'no-tab':
       return t('stateNoTab');
     case 'non-web':
-      return t('stateNonWeb');
+      // The tab shows Carrier Watch's own blocked page: say so rather than "a browser page".
+      return model.blockedPageHost !== null ? t('popupProtectionBlockedPage', model.blockedPageHost) : t('stateNonWeb');
     case 'page':
       return model.verdict;
   }
@@ -66,6 +67,11 @@ function StateNotes({ model }: { model: PopupModel }) {
       {model.private && (
         <p class="note" data-testid="note-private">
           {t('statePrivate')}
+        </p>
+      )}
+      {model.protection?.active && model.protection.domainOnly && !model.protection.pageExempt && (
+        <p class="note note-warning" data-testid="note-domain-only">
+          {t('popupProtectionDomainOnly')}
         </p>
       )}
       {model.storageError !== null && <p class="note note-warning">{t('stateStorageError', model.storageError)}</p>}

@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
 import { render } from 'preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TabReply } from '../background/messages.ts';
+import type { ProtectionStatus, TabReply } from '../background/messages.ts';
 import type { SiteLog } from '../background/site-log.ts';
 import { visitOf } from '../background/site-log.ts';
-import { DEFAULT_SETTINGS } from '../engine/settings.ts';
+import { DEFAULT_SETTINGS, type Settings } from '../engine/settings.ts';
 import type { PopupApi } from '../ui/popup-api.ts';
 import { endpoint, reply, view } from '../ui/test-fixtures.ts';
 import { settle, useLocale } from '../ui/test-support.ts';
@@ -230,5 +230,157 @@ describe('PopupApp', () => {
     for (const b of root.querySelectorAll('button')) expect((b.getAttribute('aria-label') ?? b.textContent ?? '').trim()).not.toBe('');
     button('Settings').click();
     expect(api.openOptions).toHaveBeenCalled();
+  });
+});
+
+const BLOCKING: ProtectionStatus = { mode: 'block', blockPhoneLogin: false, pageExempt: false, learnsHosts: false, domainOnly: false, locked: false };
+const blockingSettings = (patch: Partial<Settings['protection']> = {}): Settings => ({ ...DEFAULT_SETTINGS, protection: { mode: 'block', blockPhoneLogin: false, allowedSites: [], ...patch } });
+const testId = (id: string) => root.querySelector(`[data-testid=${id}]`) as HTMLElement | null;
+
+describe('PopupApp with blocking', () => {
+  const blockedPage = (protection: Partial<ProtectionStatus> = {}) =>
+    reply(
+      view([
+        endpoint('gw.example.cn', { count: 2, blocked: 2 }),
+        endpoint('learned.example.cn', { count: 4, blocked: 3 }),
+        endpoint('old.example.cn', { count: 1, blocked: undefined }),
+      ]),
+      { protection: { ...BLOCKING, ...protection } },
+    );
+
+  it('marks each row with what was blocked and shows the count in the reached fact', async () => {
+    render(<PopupApp api={fakeApi(blockedPage())} pollMs={60_000} />, root);
+    await settle();
+    const row = (host: string) => root.querySelector(`[data-host="${host}"]`)!;
+    expect([row('gw.example.cn'), row('learned.example.cn'), row('old.example.cn')].map((r) => [r.getAttribute('data-blocked'), r.getAttribute('data-reached')])).toEqual([
+      ['2', 'blocked'],
+      ['3', 'network blocked'],
+      ['0', 'network'],
+    ]);
+    expect(row('gw.example.cn').querySelector('[data-testid=reached]')!.textContent).toBe('Not reached (blocked: 2)');
+    expect(row('gw.example.cn').querySelector('.tag-blocked')!.textContent).toBe('blocked');
+    expect(row('learned.example.cn').querySelector('.tag-blocked')).toBeNull();
+    expect(row('learned.example.cn').querySelector('[data-testid=reached]')!.textContent).toBe('Reached over the network: 1 · blocked: 3');
+    // Firefox (learnsHosts false) blocks before connecting: no "learned" note.
+    expect(root.querySelector('[data-testid=learned-note]')).toBeNull();
+    expect(text('[data-testid=verdict]')).toBe('This page contacted 3 endpoints on China Telecom networks (blocked: 1, reached: 2)');
+  });
+
+  it('explains, in Chrome, why an IP-matched host was reached before it was blocked', async () => {
+    const page = blockedPage({ learnsHosts: true });
+    page.tab!.current!.endpoints.push(endpoint('named.example.cn', { count: 3, blocked: 2, matchedBy: ['domain', 'ip'], domain: 'example.cn' }));
+    render(<PopupApp api={fakeApi(page)} pollMs={60_000} />, root);
+    await settle();
+    const notes = [...root.querySelectorAll('[data-testid=learned-note]')];
+    expect(notes.map((n) => n.closest('li')!.getAttribute('data-host'))).toEqual(['learned.example.cn']);
+    expect(notes[0]!.textContent).toBe("The first request(s) to learned.example.cn got through before Carrier Watch knew it was on China Telecom's network; later ones were blocked.");
+  });
+
+  it('says when every request to flagged networks was blocked', async () => {
+    render(<PopupApp api={fakeApi(reply(view([endpoint('gw.example.cn', { blocked: 1 })]), { protection: BLOCKING }))} pollMs={60_000} />, root);
+    await settle();
+    expect(text('[data-testid=verdict]')).toBe('This page tried to contact 1 endpoint on a China Telecom network; Carrier Watch blocked every request');
+    expect(root.querySelector('.page-header')!.className).toContain('is-all-blocked');
+  });
+
+  it('allows the site (reading the stored settings first) and blocks on it again', async () => {
+    const api = fakeApi(blockedPage());
+    api.stored['settings'] = blockingSettings({ allowedSites: ['other.org'] });
+    render(<PopupApp api={api} pollMs={5} />, root);
+    await settle();
+    expect(testId('protection-state')!.textContent).toBe('Blocking on');
+    const allow = testId('allow-site') as HTMLButtonElement;
+    expect(allow.textContent).toBe('Allow on this site');
+    // The options page saves something after the popup opened: the toggle must not undo it.
+    api.stored['settings'] = { ...blockingSettings({ allowedSites: ['other.org'] }), logRetentionDays: 7 };
+    allow.click();
+    await settle();
+    expect(api.stored['settings']).toMatchObject({ logRetentionDays: 7, protection: { mode: 'block', allowedSites: ['other.org', 'example.com'] } });
+    expect(text('.status')).toBe('Blocking is now off on example.com. Reload the page to apply it.');
+    await vi.waitFor(() => expect(testId('allow-site')!.textContent).toBe('Block on this site again'));
+    // The background applies the settings: the next poll says the page is exempt.
+    api.replies.push(blockedPage({ pageExempt: true }));
+    await vi.waitFor(() => expect(testId('protection-state')!.textContent).toBe('Blocking off on this site'));
+    testId('allow-site')!.click();
+    await settle();
+    expect(api.stored['settings']).toMatchObject({ protection: { allowedSites: ['other.org'] } });
+    expect(text('.status')).toBe('Blocking is on again on example.com. Reload the page to apply it.');
+  });
+
+  it('offers no site exception when nothing is blocked, and a disabled one when the organisation locked it', async () => {
+    const warnOnly = fakeApi(blockedPage({ mode: 'warn' }));
+    render(<PopupApp api={warnOnly} pollMs={60_000} />, root);
+    await settle();
+    expect(testId('allow-site')).toBeNull();
+    expect(testId('protection-state')).toBeNull();
+
+    render(null, root);
+    render(<PopupApp api={fakeApi(flaggedPage())} pollMs={60_000} />, root); // an older background: no status
+    await settle();
+    expect(testId('allow-site')).toBeNull();
+
+    render(null, root);
+    const phoneOnly = fakeApi(blockedPage({ mode: 'warn', blockPhoneLogin: true, locked: true }));
+    render(<PopupApp api={phoneOnly} pollMs={60_000} />, root);
+    await settle();
+    expect(testId('protection-state')!.textContent).toBe('Blocking phone-number logins');
+    const allow = testId('allow-site') as HTMLButtonElement;
+    expect(allow.disabled).toBe(true);
+    expect(allow.title).toBe('Your organisation manages blocking: no exception can be made here.');
+  });
+
+  it('does not offer an exception on an allowlisted site, which blocks nothing already', async () => {
+    const page = blockedPage({ pageExempt: true });
+    page.tab!.current!.allowlisted = true;
+    const api = fakeApi(page);
+    api.stored['settings'] = { ...blockingSettings(), user: { ...DEFAULT_SETTINGS.user, allowlist: ['example.com'] } };
+    render(<PopupApp api={api} pollMs={60_000} />, root);
+    await settle();
+    const allow = testId('allow-site') as HTMLButtonElement;
+    expect(allow.disabled).toBe(true);
+    expect(allow.title).toBe('Warnings are off for this site, so nothing is blocked on it either.');
+    expect(testId('protection-state')!.textContent).toBe('Blocking off on this site');
+  });
+
+  it('says when a proxy limits blocking to domains', async () => {
+    render(<PopupApp api={fakeApi(blockedPage({ domainOnly: true }))} pollMs={60_000} />, root);
+    await settle();
+    expect(text('[data-testid=note-domain-only]')).toBe(
+      'A proxy resolves host names, so Carrier Watch blocks by domain only: hosts on a flagged network by address are not blocked.',
+    );
+    render(null, root);
+    render(<PopupApp api={fakeApi(blockedPage({ domainOnly: true, mode: 'warn' }))} pollMs={60_000} />, root);
+    await settle();
+    expect(testId('note-domain-only')).toBeNull(); // nothing is blocked: the limit does not matter
+  });
+
+  it('shows blocked counts in earlier visits', async () => {
+    const api = fakeApi(blockedPage());
+    const old = visitOf(view([endpoint('gw.example.cn', { count: 3, blocked: 3 }), endpoint('cdn.example.cn')], { id: 'v1', startedAt: Date.UTC(2026, 9, 1), url: 'https://example.com/one' }));
+    const older = visitOf(view([endpoint('gw.example.cn')], { id: 'v0', startedAt: Date.UTC(2026, 8, 1), url: 'https://example.com/zero' }));
+    api.log = { site: 'example.com', visits: [older, old] };
+    render(<PopupApp api={api} pollMs={60_000} />, root);
+    await settle();
+    const visits = [...root.querySelectorAll('li.visit')];
+    expect(visits[0]!.querySelector('[data-testid=visit-blocked]')!.textContent).toBe('(3 requests blocked)');
+    expect(visits[0]!.querySelector('.visit-endpoints')!.textContent).toContain('gw.example.cn — China Telecom, AS4134 CHINANET backbone · blocked: 3');
+    expect(visits[1]!.querySelector('[data-testid=visit-blocked]')).toBeNull();
+  });
+
+  it('says so when the tab shows Carrier Watch\'s blocked page', async () => {
+    const api = fakeApi(reply(null));
+    api.url = 'chrome-extension://abcdef/src/blocked/index.html#https://gw.example.cn/login';
+    render(<PopupApp api={api} pollMs={60_000} />, root);
+    await settle();
+    expect(text('[data-testid=verdict]')).toBe('Carrier Watch blocked this page (gw.example.cn); the tab says why.');
+  });
+
+  it('reads the same in Chinese', async () => {
+    useLocale('zh_CN');
+    render(<PopupApp api={fakeApi(blockedPage())} pollMs={60_000} />, root);
+    await settle();
+    expect(testId('protection-state')!.textContent).toBe('拦截已开启');
+    expect(testId('allow-site')!.textContent).toBe('在此网站上允许');
+    expect(root.querySelector('[data-host="gw.example.cn"] [data-testid=reached]')!.textContent).toBe('未到达（已拦截：2）');
   });
 });

@@ -126,7 +126,7 @@ export function PopupApp({ api, pollMs = 700, onFirstRender, onAllRendered }: Po
               await refresh();
             }}
           />
-          <EndpointGroups groups={model.groups} spilled={model.spilled} onAllRendered={allRendered} />
+          <EndpointGroups groups={model.groups} spilled={model.spilled} learnsHosts={model.protection?.learnsHosts ?? false} onAllRendered={allRendered} />
           <SiteLogView
             api={api}
             log={siteLog}

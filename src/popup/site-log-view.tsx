@@ -86,6 +86,8 @@ export function SiteLogView({ api, log, site, currentViewId, isPrivate, retentio
 
 function VisitRow({ visit }: { visit: Visit }) {
   const operators = [...new Set(visit.endpoints.map((e) => e.operatorId))].map((id) => operatorName(id));
+  // Visits logged before blocking existed have no `blocked`: nothing to show for them.
+  const blocked = visit.endpoints.reduce((n, e) => n + (e.blocked ?? 0), 0);
   return (
     <li class="visit">
       <details>
@@ -93,11 +95,20 @@ function VisitRow({ visit }: { visit: Visit }) {
           <span class="visit-when">{formatDateTime(visit.startedAt)}</span>{' '}
           <span class="visit-url">{visit.url}</span>{' '}
           <span class="visit-summary">{t('visitSummary', formatNumber(visit.endpoints.length), formatList(operators))}</span>
+          {blocked > 0 && (
+            <>
+              {' '}
+              <span class="visit-blocked" data-testid="visit-blocked">
+                {t('popupProtectionVisitBlocked', formatNumber(blocked))}
+              </span>
+            </>
+          )}
         </summary>
         <ul class="visit-endpoints">
           {visit.endpoints.map((e) => (
             <li key={`${e.host}|${e.operatorId}`}>
               <span class="host">{e.host}</span> {t('visitEndpoint', operatorName(e.operatorId), asLabel(e) || t('asUnknown'))}
+              {(e.blocked ?? 0) > 0 && <span class="visit-endpoint-blocked"> · {t('popupProtectionReachBlocked', formatNumber(e.blocked ?? 0))}</span>}
             </li>
           ))}
         </ul>

@@ -47,7 +47,7 @@ describe('page export', () => {
     const rows = parseCsv(pageToCsv(page));
     expect(rows[0]).toEqual([
       'pageUrl', 'host', 'operatorId', 'operator', 'ips', 'asn', 'asName', 'matchedBy', 'domain', 'cname', 'confidence', 'tags', 'types',
-      'kinds', 'methods', 'sentData', 'requests', 'overNetwork', 'fromCache', 'failed', 'ipSource', 'party', 'firstSeen', 'lastSeen',
+      'kinds', 'methods', 'sentData', 'requests', 'overNetwork', 'fromCache', 'failed', 'blocked', 'reached', 'ipSource', 'party', 'firstSeen', 'lastSeen',
     ]);
     expect(rows).toHaveLength(3);
     const [, first, second] = rows;
@@ -61,13 +61,33 @@ describe('page export', () => {
       endpoint('img.example.cn', { types: ['image'], count: 1, cached: 1, ips: ['9.9.9.9'], ipSource: 'last-seen' }),
     ], { partial: true });
     const data = JSON.parse(pageToJson(sent, ctx));
-    expect(data.format).toBe(2);
+    expect(data.format).toBe(3);
     expect(data.page.partial).toBe(true);
     expect(data.endpoints[0]).toMatchObject({ kinds: ['sent-data', 'script'], methods: ['GET', 'POST'], sentData: true, overNetwork: 2, fromCache: 2, failed: 1 });
     expect(data.endpoints[1]).toMatchObject({ kinds: ['image'], overNetwork: 0, fromCache: 1, ipSource: 'last-seen', ips: ['9.9.9.9'] });
     const [header, row] = parseCsv(pageToCsv(sent));
     const cell = (name: string) => row![header!.indexOf(name)];
     expect([cell('kinds'), cell('methods'), cell('sentData'), cell('overNetwork'), cell('fromCache')]).toEqual(['sent-data script', 'GET POST', 'true', '2', '2']);
+  });
+
+  it('counts the requests Carrier Watch blocked apart, and says whether any reached the endpoint', () => {
+    const blocking = view([
+      endpoint('all.example.cn', { count: 3, blocked: 3 }),
+      endpoint('learned.example.cn', { count: 5, blocked: 2, cached: 1, errors: 1 }),
+      endpoint('old.example.cn', { count: 2, blocked: undefined }), // saved before blocking existed
+    ]);
+    const data = JSON.parse(pageToJson(blocking, ctx));
+    expect(data.endpoints.map((e: Record<string, unknown>) => [e['host'], e['requests'], e['overNetwork'], e['fromCache'], e['failed'], e['blocked'], e['reached']])).toEqual([
+      ['all.example.cn', 3, 0, 0, 0, 3, false],
+      ['learned.example.cn', 5, 1, 1, 1, 2, true],
+      ['old.example.cn', 2, 2, 0, 0, 0, true],
+    ]);
+    const [header, row] = parseCsv(pageToCsv(blocking));
+    expect([row![header!.indexOf('blocked')], row![header!.indexOf('reached')]]).toEqual(['3', 'false']);
+    // The site log keeps `blocked` only when there is some: read back as 0.
+    const logged = visitOf(blocking);
+    const fromLog = JSON.parse(siteLogToJson({ site: 'example.com', visits: [logged] }, ctx)).visits[0].endpoints;
+    expect(fromLog.map((e: Record<string, unknown>) => [e['blocked'], e['reached']])).toEqual([[3, false], [2, true], [0, true]]);
   });
 
   it('never lets a cell become a spreadsheet formula', () => {

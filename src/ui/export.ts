@@ -1,4 +1,4 @@
-import type { Endpoint, PageView } from '../background/page-view.ts';
+import { unblockedCount, type Endpoint, type PageView } from '../background/page-view.ts';
 import type { LoggedEndpoint, SiteLog } from '../background/site-log.ts';
 import { contactKinds } from '../engine/contact-kinds.ts';
 import { isoTime } from './format.ts';
@@ -9,8 +9,14 @@ import { reachCounts } from './wording.ts';
 // 8601 UTC, the operator by id and by its English name (as in the data), and
 // no query strings (the background keeps none).
 
-/** 2: how each endpoint was reached (overNetwork, fromCache, ipSource), what the page did (kinds, methods, sentData), partial pages. */
-export const EXPORT_FORMAT_VERSION = 2;
+/**
+ * 3: per endpoint, `blocked` (requests Carrier Watch blocked: they never
+ * reached the server, and are not in overNetwork, fromCache or failed) and
+ * `reached` (any request was not blocked). 2: how each endpoint was reached
+ * (overNetwork, fromCache, ipSource), what the page did (kinds, methods,
+ * sentData), partial pages.
+ */
+export const EXPORT_FORMAT_VERSION = 3;
 
 export interface ExportContext {
   /** Extension version. */
@@ -43,6 +49,8 @@ function endpointRow(e: Endpoint | LoggedEndpoint): Row {
     overNetwork: reach.network,
     fromCache: reach.cache,
     failed: e.errors,
+    blocked: reach.blocked,
+    reached: unblockedCount(e) > 0,
     ipSource: 'ipSource' in e ? e.ipSource : null,
     party: e.party,
     firstSeen: isoTime(e.firstSeen),
@@ -92,7 +100,7 @@ export function siteLogToJson(log: SiteLog, ctx: ExportContext): string {
 
 const ENDPOINT_COLUMNS = [
   'host', 'operatorId', 'operator', 'ips', 'asn', 'asName', 'matchedBy', 'domain', 'cname',
-  'confidence', 'tags', 'types', 'kinds', 'methods', 'sentData', 'requests', 'overNetwork', 'fromCache', 'failed', 'ipSource',
+  'confidence', 'tags', 'types', 'kinds', 'methods', 'sentData', 'requests', 'overNetwork', 'fromCache', 'failed', 'blocked', 'reached', 'ipSource',
   'party', 'firstSeen', 'lastSeen',
 ] as const;
 

@@ -8,6 +8,14 @@ export interface OptionsApi {
   settings: SettingsArea;
   /** Calls `listener` when the stored settings change (e.g. the popup allowlisted a site); returns an unsubscribe. */
   onSettingsChanged(listener: () => void): () => void;
+  /**
+   * The organisation's settings as storage.managed holds them, unchecked
+   * (parseManagedPolicy checks them); {} when there are none or they cannot
+   * be read (Firefox rejects when no policy exists).
+   */
+  managed(): Promise<unknown>;
+  /** Calls `listener` when the managed settings change (a policy pushed while the page is open); returns an unsubscribe. */
+  onManagedChanged(listener: () => void): () => void;
   /** Deletes every site's log. */
   clearAllData(): Promise<void>;
   /**

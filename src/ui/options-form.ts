@@ -1,4 +1,5 @@
-import { MAX_RETENTION_DAYS, parseSettings, type NotificationSettings, type Settings } from '../engine/settings.ts';
+import { applyManagedPolicy, type ManagedKey, type ManagedReading } from '../engine/managed-settings.ts';
+import { DEFAULT_SETTINGS, MAX_RETENTION_DAYS, parseSettings, type NotificationSettings, type ProtectionSettings, type Settings } from '../engine/settings.ts';
 import type { Confidence, OperatorId } from '../engine/types.ts';
 import { checkEntry, checkRetention, type EntryKind } from './entry-checks.ts';
 import { t } from './i18n.ts';
@@ -29,6 +30,8 @@ export interface OptionsForm {
   allowlist: EntryRow[];
   retentionDays: string;
   notifications: NotificationSettings;
+  /** Saved at once by its own section, not by Save; here so Save stores it unchanged. */
+  protection: ProtectionSettings;
 }
 
 export const ENTRY_KIND: Record<EntryListKey, EntryKind> = { asns: 'asn', cidrs: 'cidr', domains: 'domain' };
@@ -48,6 +51,7 @@ export function formFromSettings(s: Settings): OptionsForm {
     allowlist: s.user.allowlist.map((site) => siteRow(site)),
     retentionDays: String(s.logRetentionDays),
     notifications: { ...s.notifications },
+    protection: { ...s.protection, allowedSites: [...s.protection.allowedSites] },
   };
 }
 
@@ -100,6 +104,7 @@ export function checkForm(form: OptionsForm): FormCheck {
     user: { asns, cidrs, domains, allowlist },
     logRetentionDays: retention.ok ? retention.value : undefined,
     notifications: form.notifications,
+    protection: form.protection,
   });
   // The checks above mirror the engine's; should they ever disagree, the engine wins.
   if (!parsed.ok) return { problems: { form: t('errorSettings', parsed.errors.join('; ')) }, settings: null };
@@ -111,4 +116,34 @@ export function isDirty(form: OptionsForm, saved: Settings): boolean {
   const check = checkForm(form);
   if (!check.settings) return true;
   return JSON.stringify(check.settings) !== JSON.stringify(saved);
+}
+
+/**
+ * The managed values as a form, to show in place of the user's. Built once
+ * per policy so the managed rows keep their ids (Preact keys) across renders.
+ */
+export function managedForm(reading: ManagedReading): OptionsForm {
+  return formFromSettings(applyManagedPolicy(DEFAULT_SETTINGS, reading.policy));
+}
+
+/**
+ * The form as the page shows it: each managed value in place of the user's.
+ * The user's own values stay in `form`, which is what Save stores, so a
+ * managed value never reaches the user's stored settings.
+ */
+export function shownForm(form: OptionsForm, managed: OptionsForm, reading: ManagedReading): OptionsForm {
+  const has = (key: ManagedKey) => reading.keys.includes(key);
+  return {
+    ...form,
+    enabledOperators: has('operators') ? managed.enabledOperators : form.enabledOperators,
+    minConfidence: has('minConfidence') ? managed.minConfidence : form.minConfidence,
+    cidrs: has('customCidrs') ? managed.cidrs : form.cidrs,
+    domains: has('customDomains') ? managed.domains : form.domains,
+    allowlist: has('allowlist') ? managed.allowlist : form.allowlist,
+    protection: {
+      mode: has('protection') ? managed.protection.mode : form.protection.mode,
+      blockPhoneLogin: has('blockPhoneLogin') ? managed.protection.blockPhoneLogin : form.protection.blockPhoneLogin,
+      allowedSites: reading.policy.lockSettings === true ? [] : form.protection.allowedSites,
+    },
+  };
 }

@@ -108,26 +108,46 @@ function kindLabel(kind: ContactKind, e: Pick<Endpoint, 'types' | 'methods'>): s
   }
 }
 
-/** Of an endpoint's requests, how many went over the network, came from a cache, failed. */
-export function reachCounts(e: Pick<Endpoint, 'count' | 'errors'> & { cached?: number | undefined }): { network: number; cache: number; failed: number } {
-  // Endpoints saved by an older version have no `cached`.
+/** What reachCounts reads: endpoints saved by an older version have no `cached`, and none before blocking had `blocked`. */
+export type ReachInput = Pick<Endpoint, 'count' | 'errors'> & { cached?: number | undefined; blocked?: number | undefined };
+
+/** Of an endpoint's requests, how many went over the network, came from a cache, failed, were blocked by Carrier Watch. */
+export function reachCounts(e: ReachInput): { network: number; cache: number; failed: number; blocked: number } {
   const cache = e.cached ?? 0;
-  return { network: Math.max(0, e.count - e.errors - cache), cache, failed: e.errors };
+  const blocked = e.blocked ?? 0;
+  return { network: Math.max(0, e.count - e.errors - cache - blocked), cache, failed: e.errors, blocked };
 }
 
-/** "Reached over the network: 2 · from the cache: 1", only the ways that happened. */
-export function reachLabel(e: Pick<Endpoint, 'count' | 'errors'> & { cached?: number | undefined }): string {
-  const { network, cache, failed } = reachCounts(e);
+/** "Reached over the network: 2 · from the cache: 1 · blocked: 3", only the ways that happened; "Not reached (blocked: 3)". */
+export function reachLabel(e: ReachInput): string {
+  const { network, cache, failed, blocked } = reachCounts(e);
+  if (blocked > 0 && network + cache + failed === 0) return t('popupProtectionReachAllBlocked', formatNumber(blocked));
   const parts: string[] = [];
   if (network > 0) parts.push(t('reachNetwork', formatNumber(network)));
   if (cache > 0) parts.push(t('reachCache', formatNumber(cache)));
-  if (failed > 0) parts.push(t('reachFailed', formatNumber(failed)));
+  // Beside Carrier Watch's own blocks, "failed or blocked" would read as the same thing twice.
+  if (failed > 0) parts.push(blocked > 0 ? t('popupProtectionReachFailedElsewhere', formatNumber(failed)) : t('reachFailed', formatNumber(failed)));
+  if (blocked > 0) parts.push(t('popupProtectionReachBlocked', formatNumber(blocked)));
   return t('factReached', parts.join(' · '));
 }
 
+/**
+ * Chrome blocks a host matched by its IP alone only once a response has
+ * shown its address: the first request(s) got through. True when that is
+ * what happened to this endpoint (some blocked, some over the network).
+ */
+export function learnedBeforeBlocking(e: ReachInput & Pick<Endpoint, 'matchedBy'>, learnsHosts: boolean): boolean {
+  if (!learnsHosts || e.matchedBy.includes('domain') || e.matchedBy.includes('cname')) return false;
+  const { network, blocked } = reachCounts(e);
+  return blocked > 0 && network > 0;
+}
+
 /** The endpoint's IPs and, when no response reported one, where they came from (or that none is known). */
-export function ipLabel(e: Pick<Endpoint, 'ips' | 'ipSource' | 'count' | 'errors' | 'cached'>, shown: string): string {
-  if (e.ips.length === 0) return reachCounts(e).cache > 0 ? t('ipNotKnown') : '';
+export function ipLabel(e: Pick<Endpoint, 'ips' | 'ipSource' | 'count' | 'errors' | 'cached'> & { blocked?: number | undefined }, shown: string): string {
+  const reach = reachCounts(e);
+  if (e.ips.length === 0) return reach.cache > 0 ? t('ipNotKnown') : '';
+  // Blocked before it connected: the address was looked up (Firefox) or last seen, never "served from the cache".
+  if (e.ipSource !== 'response' && reach.blocked > 0 && reach.cache === 0) return t('popupProtectionIpNotConnected', shown);
   if (e.ipSource === 'last-seen') return t('ipLastSeen', shown);
   if (e.ipSource === 'dns') return t('ipFromDns', shown);
   return t('factIps', shown);

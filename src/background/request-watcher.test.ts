@@ -438,6 +438,14 @@ describe('RequestWatcher', () => {
       await watcher.handle(event({ url: 'https://ct.example/p.gif', ip: CT_IP }));
       await watcher.handle(event({ kind: 'error', url: 'https://ct.example/q.gif', ip: CT_IP, blocked: true }));
       expect(view.endpoints[1]).toMatchObject({ host: 'ct.example', count: 2, blocked: 1 });
+      // The colour changes with no new endpoint: the badge is repainted.
+      const { changes, watcher: w2, navigate: nav2 } = setup();
+      const v2 = await nav2(3, 'https://shop.example/');
+      await w2.handle(event({ kind: 'error', url: 'https://x.cmpassport.com/a.js', ip: null, blocked: true, tabId: 3 }));
+      changes.length = 0;
+      await w2.handle(event({ url: 'https://x.cmpassport.com/b.js', tabId: 3 }));
+      expect(changes).toEqual([{ tabId: 3, isNew: false, badgeChanged: true }]);
+      expect(badgeFor(v2).color).toBe(BADGE_COLOR);
       expect(badgeFor(view)).toMatchObject({ text: '2', color: BADGE_COLOR });
       expect(tracker.tab(1)!.current).toBe(view);
     });

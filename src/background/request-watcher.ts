@@ -2,7 +2,7 @@ import type { Classification, Classifier } from '../engine/classifier.ts';
 import { hostOfUrl } from '../engine/host.ts';
 import { partyOf } from '../engine/party.ts';
 import type { HostIpCache } from './host-ip-cache.ts';
-import { recordContact, type Contact, type IpSource, type PageView } from './page-view.ts';
+import { allBlocked, recordContact, type Contact, type IpSource, type PageView } from './page-view.ts';
 import type { Attribution, TabTracker } from './tab-tracker.ts';
 
 // Turns webRequest events into contacts on page views. Each request hop is
@@ -195,7 +195,7 @@ export class RequestWatcher {
     let reported = this.reportedOnly.get(target.view);
     if (!reported) this.reportedOnly.set(target.view, (reported = new Map()));
     if (reported.size < REMEMBERED_HOSTS_PER_VIEW) reported.set(resource.host, resource.time);
-    this.count(target, classification, resource.host, address, {
+    this.count(target, classification, resource.host, address, allBlocked(target.view), {
       type: resource.type,
       failed: false,
       cached: true,
@@ -255,8 +255,9 @@ export class RequestWatcher {
         this.deps.onChange(target, COUNTER_MOVED);
         continue;
       }
+      const wasAllBlocked = allBlocked(target.view);
       this.takeOverReport(target.view, hostName, event.time);
-      this.count(target, classification, hostName, address, {
+      this.count(target, classification, hostName, address, wasAllBlocked, {
         type: event.type,
         failed: event.kind === 'error',
         cached: servedLocally(event),
@@ -274,6 +275,8 @@ export class RequestWatcher {
     classification: Classification,
     hostName: string,
     { ip, ipSource, cname }: Address,
+    /** Whether every flagged request of the page view was blocked before this one (the badge's colour). */
+    wasAllBlocked: boolean,
     how: Pick<Contact, 'type' | 'failed' | 'cached' | 'blocked' | 'method' | 'time' | 'frameUrl' | 'viaWorker'>,
   ): void {
     const view = target.view;
@@ -294,7 +297,9 @@ export class RequestWatcher {
       if (!hosts) this.spilledHosts.set(view, (hosts = new Set()));
       if (hosts.size < REMEMBERED_HOSTS_PER_VIEW) hosts.add(hostName);
     }
-    this.deps.onChange(target, { flagged: true, isNewEndpoint: change.isNew, badgeChanged: change.badgeChanged });
+    // The badge also turns from "blocked" to a warning (or back) without a new endpoint.
+    const badgeChanged = change.badgeChanged || allBlocked(view) !== wasAllBlocked;
+    this.deps.onChange(target, { flagged: true, isNewEndpoint: change.isNew, badgeChanged });
   }
 
   /** Without DNS: the IP the event reported, else the one last seen for the host. */

@@ -6,7 +6,7 @@ import { CHROMIUM_FLAGS, CHROMIUM_PATH, hostResolverRules, type ChromiumE2EBrows
 import { closeAndClean, makeTempProfile, NO_PUPPETEER_SIGNAL_HANDLERS } from '../tests/e2e/lib/internal.ts';
 import { pollUntil } from '../tests/e2e/lib/poll.ts';
 import { manyRequestsPage, page, PAGE_DONE_FLAG, startServer, text, type TestServer } from '../tests/e2e/lib/server.ts';
-import { addBenchPages, BENCH_HOST, FLAGGED_LOAD_HOSTS, loadHost, measurePage, pageHosts, SETTINGS, writeFloorExtension, writeWithoutContentScript, type LoadTabs, type PageLoads } from './pages.ts';
+import { addBenchPages, BENCH_HOST, FLAGGED_LOAD_HOSTS, loadHost, BLOCK_SETTINGS, measurePage, pageHosts, SETTINGS, writeFloorExtension, writeWithoutContentScript, type LoadTabs, type PageLoads } from './pages.ts';
 
 // What Carrier Watch costs in a real browser (Debian's Chromium, headless):
 // the service worker's cold start, the page-load overhead of each bench page
@@ -130,7 +130,10 @@ export async function runBrowserBench(runs: number, log: (line: string) => void)
   const floor = (await launch('chromium', { extensionDir: floorDir, hosts: hostMap })) as ChromiumE2EBrowser;
   const noContentDir = writeWithoutContentScript(extensionDirFor('chromium'), 'chromium');
   const noContent = await launch('chromium', { extensionDir: noContentDir, hosts: hostMap });
+  const block = await launch('chromium', { extensionDir: extensionDirFor('chromium'), hosts: hostMap });
   try {
+    await block.waitForBackground();
+    await block.setStorage('local', { settings: BLOCK_SETTINGS });
     await noContent.waitForBackground();
     await noContent.setStorage('local', { settings: SETTINGS });
     await b.waitForBackground();
@@ -177,7 +180,7 @@ export async function runBrowserBench(runs: number, log: (line: string) => void)
 
     log('page-load overhead, alternating without an extension, with the floor extension and with Carrier Watch…');
     const withPage = await b.newPage();
-    const tabs: LoadTabs = { none: await plain.browser.newPage(), floor: await floor.newPage(), noContent: await noContent.newPage(), cw: withPage };
+    const tabs: LoadTabs = { none: await plain.browser.newPage(), floor: await floor.newPage(), noContent: await noContent.newPage(), cw: withPage, block: await block.newPage() };
     const url = server.url(BENCH_HOST, '/load');
     const tabId = await (async () => {
       await withPage.goto(server.url(BENCH_HOST, '/blank'));
@@ -264,6 +267,7 @@ export async function runBrowserBench(runs: number, log: (line: string) => void)
     rmSync(floorDir, { recursive: true, force: true });
     await noContent.close();
     rmSync(noContentDir, { recursive: true, force: true });
+    await block.close();
     await plain.close();
     await server.close();
   }

@@ -5,17 +5,40 @@ import { extensionDirFor, launch, type E2EBrowser, type HostMap } from '../tests
 import { FIREFOX_PATH, firefoxPrefs } from '../tests/e2e/lib/firefox.ts';
 import { closeAndClean, makeTempProfile, NO_PUPPETEER_SIGNAL_HANDLERS, type ExtApiGlobal } from '../tests/e2e/lib/internal.ts';
 import { startServer } from '../tests/e2e/lib/server.ts';
-import { addBenchPages, measurePage, pageHosts, SETTINGS, writeFloorExtension, writeWithoutContentScript, type LoadTabs, type PageLoads } from './pages.ts';
+import { addBenchPages, BLOCK_SETTINGS, measurePage, pageHosts, SETTINGS, writeFloorExtension, writeWithoutContentScript, type LoadTabs, type PageLoads } from './pages.ts';
 
 // What Carrier Watch costs in Debian's Firefox ESR (headless, over WebDriver
 // BiDi): the load time of each bench page (pages.ts) without an extension,
-// with the floor extension and with Carrier Watch, alternating runs, as in
-// Chromium. Prints figures; asserts nothing.
+// with the floor extension and with Carrier Watch (Warn mode, and Block mode on
+// the 500-request page), alternating runs, as in Chromium. Prints figures;
+// asserts nothing.
 
 export interface FirefoxFigures {
   /** browser.version(), e.g. firefox/153.0.… */
   version: string;
   pages: PageLoads[];
+  /** Block mode's DNS look-ups over the whole run (null if the background could not be read). */
+  lookups: BlockerStats | null;
+}
+
+export interface BlockerStats {
+  lookups: number;
+  timeouts: number;
+  failures: number;
+  blocked: number;
+  waitedMs: number;
+  maxWaitMs: number;
+}
+
+/** The blocker's counters, read from the event page (runtime.getBackgroundPage) through the control page. */
+async function blockerStats(b: E2EBrowser): Promise<BlockerStats | null> {
+  return b
+    .evalInExtension(async () => {
+      const g = globalThis as unknown as ExtApiGlobal;
+      const page = (await ((g.browser ?? g.chrome) as WebExtBrowser).runtime.getBackgroundPage()) as unknown as { __carrierWatchStats?: { blocker(): BlockerStats | null } } | null;
+      return page?.__carrierWatchStats?.blocker() ?? null;
+    })
+    .catch(() => null);
 }
 
 export async function runFirefoxBench(runs: number, log: (line: string) => void): Promise<FirefoxFigures> {
@@ -33,6 +56,8 @@ export async function runFirefoxBench(runs: number, log: (line: string) => void)
     opened.push(floor);
     const noContent = await launch('firefox', { extensionDir: noContentDir, hosts: hostMap });
     opened.push(noContent);
+    const block = await launch('firefox', { extensionDir: extensionDirFor('firefox'), hosts: hostMap });
+    opened.push(block);
     const plain = await launchPlainFirefox(hostMap);
     opened.push(plain);
     await cw.waitForBackground();
@@ -40,15 +65,18 @@ export async function runFirefoxBench(runs: number, log: (line: string) => void)
     await floor.waitForBackground();
     await noContent.waitForBackground();
     await noContent.setStorage('local', { settings: SETTINGS });
-    for (const b of [cw, floor, noContent]) await requireHostAccess(b);
-    const tabs: LoadTabs = { none: await plain.browser.newPage(), floor: await floor.newPage(), noContent: await noContent.newPage(), cw: await cw.newPage() };
+    await block.waitForBackground();
+    await block.setStorage('local', { settings: BLOCK_SETTINGS });
+    for (const b of [cw, floor, noContent, block]) await requireHostAccess(b);
+    const tabs: LoadTabs = { none: await plain.browser.newPage(), floor: await floor.newPage(), noContent: await noContent.newPage(), cw: await cw.newPage(), block: await block.newPage() };
     // The extension browsers also hold the harness's control page: make each load's tab the selected one.
     for (const tab of Object.values(tabs)) await tab.bringToFront();
-    const figures: FirefoxFigures = { version: await plain.browser.version(), pages: [] };
+    const figures: FirefoxFigures = { version: await plain.browser.version(), pages: [], lookups: null };
     for (const p of benchPages) {
       log(`  ${p.label}…`);
       figures.pages.push(await measurePage(p, tabs, cw, server, runs, log));
     }
+    figures.lookups = await blockerStats(block);
     return figures;
   } finally {
     for (const b of opened.reverse()) await b.close();

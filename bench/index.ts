@@ -5,7 +5,7 @@
 //     the popup's first render;
 //   - the page-load overhead in Chromium and in Debian's Firefox ESR, on two
 //     pages (500 requests; 20 iframes), against no extension and against a
-//     do-nothing "floor" extension (pages.ts);
+//     do-nothing "floor" extension (pages.ts), and in Block mode on the first;
 //   - bundle sizes of dist/chrome and dist/firefox.
 // It prints figures and a summary against the targets; it asserts nothing.
 //
@@ -39,14 +39,15 @@ const summary: Array<[string, string, string, boolean | null]> = [];
 const check = (what: string, figure: string, target: string, met: boolean | null) => summary.push([what, figure, target, met]);
 
 // Page loads: every ratio is one median over another.
-type LoadMedians = { none: number; floor: number; noContent: number; cw: number };
-const mediansOf = (p: PageLoads): LoadMedians => ({ none: median(p.noneMs), floor: median(p.floorMs), noContent: median(p.noContentMs), cw: median(p.withMs) });
+type LoadMedians = { none: number; floor: number; noContent: number; cw: number; block: number };
+const mediansOf = (p: PageLoads): LoadMedians => ({ none: median(p.noneMs), floor: median(p.floorMs), noContent: median(p.noContentMs), cw: median(p.withMs), block: median(p.blockMs) });
 const pageOf = (pages: readonly PageLoads[], key: PageKey): PageLoads => {
   const found = pages.find((p) => p.key === key);
   if (!found) throw new Error(`no page-load figures for ${key}`);
   return found;
 };
 const LOAD_TARGET = 1.03; // Carrier Watch against the floor extension
+const BLOCK_TARGET = 1.05; // Carrier Watch in Block mode against the floor extension
 
 function printLoads(p: PageLoads): void {
   const m = mediansOf(p);
@@ -54,6 +55,7 @@ function printLoads(p: PageLoads): void {
   console.log(`${`${p.label} load, floor extension`.padEnd(47)}median ${ms(m.floor)}   ratio ${(m.floor / m.none).toFixed(3)} (one empty webRequest listener)`);
   console.log(`${`${p.label} load, without the content script`.padEnd(47)}median ${ms(m.noContent)}   ratio ${(m.noContent / m.none).toFixed(3)}, ${(m.noContent / m.floor).toFixed(3)} against the floor`);
   console.log(`${`${p.label} load, with extension`.padEnd(47)}median ${ms(m.cw)}   ratio ${(m.cw / m.none).toFixed(3)}, ${(m.cw / m.floor).toFixed(3)} against the floor, ${(m.cw / m.noContent).toFixed(3)} against it without the content script`);
+  if (p.blockMs.length > 0) console.log(`${`${p.label} load, Block mode`.padEnd(47)}median ${ms(m.block)}   ratio ${(m.block / m.none).toFixed(3)}, ${(m.block / m.floor).toFixed(3)} against the floor, ${(m.block / m.cw).toFixed(3)} against Warn mode`);
   console.log(`  Carrier Watch's badge on it: ${p.badge || '(empty)'} (flagged hosts: ${p.expectedBadge})`);
 }
 
@@ -62,6 +64,10 @@ function checkLoads(browserName: string, p: PageLoads, floorRow: boolean): void 
   const m = mediansOf(p);
   check(`${browserName}, ${p.label}: CW/floor`, `${(m.cw / m.floor).toFixed(3)} (${m.cw.toFixed(0)}/${m.floor.toFixed(0)} ms)`, `≤ ${LOAD_TARGET}× floor`, m.cw / m.floor <= LOAD_TARGET);
   check('  CW/CW without content script', `${(m.cw / m.noContent).toFixed(3)} (${m.cw.toFixed(0)}/${m.noContent.toFixed(0)} ms)`, '—', null);
+  if (p.blockMs.length > 0) {
+    check(`${browserName}, ${p.label}: Block/floor`, `${(m.block / m.floor).toFixed(3)} (${m.block.toFixed(0)}/${m.floor.toFixed(0)} ms)`, `≤ ${BLOCK_TARGET}× floor`, m.block / m.floor <= BLOCK_TARGET);
+    check('  Block/Warn', `${(m.block / m.cw).toFixed(3)} (${m.block.toFixed(0)}/${m.cw.toFixed(0)} ms)`, '—', null);
+  }
   if (floorRow) check('  floor/none', `${(m.floor / m.none).toFixed(3)} (${m.floor.toFixed(0)}/${m.none.toFixed(0)} ms)`, '—', null);
 }
 
@@ -125,6 +131,12 @@ if (!engineOnly) {
     const firefox = await runFirefoxBench(runs, log);
     console.log(`browser: ${firefox.version}`);
     for (const p of firefox.pages) printLoads(p);
+    const l = firefox.lookups;
+    if (l) {
+      const mean = l.lookups > 0 ? l.waitedMs / l.lookups : 0;
+      console.log(`Block mode's DNS look-ups (whole run): ${l.lookups} waited for, mean ${ms(mean)}, max ${ms(l.maxWaitMs)}, ${l.timeouts} timed out, ${l.failures} failed; ${l.blocked} requests blocked`);
+      check('Firefox Block: look-up wait per host, mean', `${ms(mean)} (max ${ms(l.maxWaitMs)}, ${l.lookups} look-ups)`, '—', null);
+    } else console.log("Block mode's DNS look-ups: the event page's counters could not be read");
     for (const p of firefox.pages) checkLoads('Firefox', p, true);
   } catch (error) {
     // Keep the figures already taken; say loudly that these are missing.

@@ -25,6 +25,9 @@ export const SETTINGS: Settings = {
   user: { asns: [], cidrs: [{ cidr: '127.0.0.2/32', operatorId: 'china-telecom' }], domains: [{ domain: 'flagged.test', operatorId: 'china-mobile' }], allowlist: [] },
 };
 
+/** The same, in Block mode: requests to the flagged hosts are stopped (Chrome: after a host's first response shows its network). */
+export const BLOCK_SETTINGS: Settings = { ...SETTINGS, protection: { mode: 'block', blockPhoneLogin: false, allowedSites: [] } };
+
 // Timing-Allow-Origin: without it a cross-origin resource's responseStart reads 0, and
 // the badge lag (browser.bench.ts) would be measured from the navigation's start.
 // no-store: every load fetches every resource again, so every load makes every request.
@@ -179,6 +182,8 @@ export interface LoadTabs {
   /** Carrier Watch without its content script. */
   noContent: Page;
   cw: Page;
+  /** Carrier Watch in Block mode: measured on the 500-request page only. */
+  block: Page;
 }
 
 export interface PageLoads {
@@ -189,6 +194,8 @@ export interface PageLoads {
   /** Carrier Watch without its content script (the background alone). */
   noContentMs: number[];
   withMs: number[];
+  /** Carrier Watch in Block mode (the 500-request page only; empty for the others). */
+  blockMs: number[];
   /** Carrier Watch's badge after a load, and what it should read (the page's flagged hosts). */
   badge: string;
   expectedBadge: string;
@@ -199,19 +206,39 @@ export interface PageLoads {
  * times, after one warm-up each (first loads pay for connection setup and code caches).
  */
 export async function measurePage(page: BenchPage, tabs: LoadTabs, cw: E2EBrowser, server: TestServer, runs: number, log: (line: string) => void): Promise<PageLoads> {
+  const block = page.key === 'load';
   for (const who of ['cw', 'none', 'floor', 'noContent'] as const) await warmUp(page, tabs[who], who, server, log);
+  if (block) await warmUpBlocked(page, tabs.block, server, log);
   const expectedBadge = String(page.flaggedHosts);
   const badge = await badgeAfterLoad(cw, tabs.cw, expectedBadge);
   if (badge !== expectedBadge) log(`WARNING: Carrier Watch's badge reads "${badge}" on the ${page.label}, expected ${expectedBadge}: are the settings applied?`);
-  const loads: PageLoads = { key: page.key, label: page.label, noneMs: [], floorMs: [], noContentMs: [], withMs: [], badge, expectedBadge };
+  const loads: PageLoads = { key: page.key, label: page.label, noneMs: [], floorMs: [], noContentMs: [], withMs: [], blockMs: [], badge, expectedBadge };
   // Page loads alone, the four browsers in turn, nothing else running.
   for (let i = 0; i < runs; i++) {
     loads.noneMs.push(await loadTime(tabs.none, page.url));
     loads.floorMs.push(await loadTime(tabs.floor, page.url));
     loads.noContentMs.push(await loadTime(tabs.noContent, page.url));
     loads.withMs.push(await loadTime(tabs.cw, page.url));
+    if (block) loads.blockMs.push(await loadTime(tabs.block, page.url));
   }
   return loads;
+}
+
+/**
+ * Block mode's warm-up: twice (Chrome learns the flagged hosts from the first load's
+ * responses), then checked against the server: the second load must reach no flagged host,
+ * and every other request must arrive (a blocked unflagged request would make it faster).
+ */
+async function warmUpBlocked(page: BenchPage, tab: Page, server: TestServer, log: (line: string) => void): Promise<void> {
+  await loadTime(tab, page.url);
+  const map = pageHosts();
+  const wanted = new Set(page.requests.map((u) => `${new URL(u).hostname}${new URL(u).pathname}`));
+  const allowed = page.requests.filter((u) => !isFlagged(new URL(u).hostname, map)).length;
+  server.clearRequests();
+  await loadTime(tab, page.url);
+  const seen = server.requests().filter((r) => wanted.has(`${r.host}${r.path}`));
+  const flagged = seen.filter((r) => isFlagged(r.host, map)).length;
+  if (flagged > 0 || seen.length !== allowed) log(`WARNING: in Block mode the ${page.label} made ${seen.length} requests (${flagged} flagged), expected ${allowed} (none flagged): is Block mode on?`);
 }
 
 /** A warm-up load, checked against the server: a load served partly from a cache would measure less work. */

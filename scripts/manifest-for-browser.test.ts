@@ -20,6 +20,11 @@ describe('manifestFor', () => {
     expect(chrome['optional_permissions']).toEqual(['notifications']);
   });
 
+  it('makes only the explanation page web-accessible, in Chrome at its per-session URL (no probing by the fixed id)', () => {
+    expect(chrome['web_accessible_resources']).toEqual([{ resources: ['src/blocked/index.html'], matches: ['<all_urls>'], use_dynamic_url: true }]);
+    expect(chrome['storage']).toEqual({ managed_schema: 'managed-schema.json' });
+  });
+
   it('has a strict extension-page CSP: only its own scripts, no eval, no objects', () => {
     const csp = (chrome['content_security_policy'] as { extension_pages: string }).extension_pages;
     expect(csp).toMatch(/(?:^|; )default-src 'none'/);

@@ -70,7 +70,7 @@ describe('locales', () => {
 });
 
 describe('components have no hard-coded user-facing text', () => {
-  const files = [...sourceFiles(join(ROOT, 'src', 'popup'), /\.tsx$/), ...sourceFiles(join(ROOT, 'src', 'options'), /\.tsx$/)];
+  const files = [...sourceFiles(join(ROOT, 'src', 'popup'), /\.tsx$/), ...sourceFiles(join(ROOT, 'src', 'options'), /\.tsx$/), ...sourceFiles(join(ROOT, 'src', 'blocked'), /\.tsx$/)];
 
   it('finds the components', () => {
     expect(files.length).toBeGreaterThanOrEqual(8);

@@ -46,8 +46,12 @@ const REMEMBERED = 2000;
 
 export class FirefoxBlocker {
   private readonly blockedIds = new Set<string>();
-  /** For the bench and the logs: look-ups made, and how many ran out of time or failed. */
-  readonly stats = { lookups: 0, timeouts: 0, failures: 0, blocked: 0 };
+  /**
+   * For the bench and the logs: look-ups a request waited for (the rest were
+   * answered from the cache at once), how many ran out of time or failed, and
+   * how long requests waited for them in all (the latency blocking adds).
+   */
+  readonly stats = { lookups: 0, timeouts: 0, failures: 0, blocked: 0, waitedMs: 0, maxWaitMs: 0 };
 
   constructor(private readonly deps: BlockerDeps) {}
 
@@ -78,10 +82,14 @@ export class FirefoxBlocker {
   }
 
   private lookUp(resolver: CachingResolver, host: string): Promise<DnsAnswer> {
+    const started = performance.now();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.deps.lookupTimeoutMs ?? LOOKUP_TIMEOUT_MS)));
     return Promise.race([resolver.resolve(host), timeout]).then((answer) => {
       clearTimeout(timer);
+      const waited = performance.now() - started;
+      this.stats.waitedMs += waited;
+      this.stats.maxWaitMs = Math.max(this.stats.maxWaitMs, waited);
       if (answer === 'timeout') {
         this.stats.timeouts++;
         return null;

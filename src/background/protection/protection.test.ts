@@ -161,6 +161,7 @@ describe('Protection: what the background and the explanation page ask', () => {
     expect(await protection.continueOnce(4, 'https://www.10086.cn/page')).toEqual({ ok: true });
     expect(state.session.find((r) => r.id === RULE_IDS.firstPass)?.condition).toEqual({ requestDomains: ['www.10086.cn'], resourceTypes: ['main_frame'], tabIds: [4] });
     protection.committed(4, `${PAGE}#https://www.10086.cn/page`);
+    protection.committed(4, 'chrome-extension://fixed-id/src/blocked/index.html#https://www.10086.cn/page');
     protection.committed(4, 'https://www.10086.cn/page');
     expect(protection.passes.list()).toHaveLength(1);
     protection.committed(4, 'https://shop.test/');

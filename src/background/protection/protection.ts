@@ -207,9 +207,10 @@ export class Protection {
 
   /** A tab showed a page: a pass for another host is used up. */
   committed(tabId: number, url: string): void {
+    // The explanation page (an extension page, at Chrome's per-session dynamic URL or the fixed
+    // one it redirects to) is on the way to the pass, not away from it; so is any non-web page.
+    if (!/^https?:/i.test(url)) return;
     const host = hostOfUrl(url);
-    // The explanation page itself is on the way to the pass, not away from it.
-    if (url.startsWith(this.deps.blockedPageUrl)) return;
     if (this.passes.committed(tabId, host.ok ? host.host : null)) void this.applyRules();
   }
 

@@ -5,6 +5,8 @@
  * enrichgw.10010.com are phone-number login gateways, www.10086.cn a China Mobile portal), a
  * custom domain (flagged.test) and a custom range (127.0.0.2/32, the host ct.test).
  */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Settings } from '../../src/engine/settings.ts';
@@ -13,6 +15,8 @@ import { LOOPBACK_FLAGGED_SETTINGS } from './lib/flagged-settings.ts';
 import { pollUntil } from './lib/poll.ts';
 import { image, page, PAGE_DONE_FLAG, redirect, script, startServer, text, type TestServer } from './lib/server.ts';
 import { settle, storedTab } from './lib/waits.ts';
+
+const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-results');
 
 const HOSTS: HostMap = {
   'shop.test': '127.0.0.1',
@@ -167,6 +171,9 @@ for (const kind of BROWSER_KINDS) {
       );
       expect(named[0]).toContain('enrichgw.10010.com');
       expect(named[1]).toContain('China Unicom');
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await p.setViewport({ width: 900, height: 640 });
+      await p.screenshot({ path: path.join(ARTIFACTS, `blocked-${kind}.png`) });
       expect(srv().requests({ host: 'enrichgw.10010.com' })).toHaveLength(0);
       await p.evaluate(() => (document.querySelector('[data-testid=continue-once]') as HTMLButtonElement).click());
       await pollUntil('the gateway page, loaded once', () => p.evaluate(() => location.href), (href) => href.startsWith(srv().url('enrichgw.10010.com', '/auth')));

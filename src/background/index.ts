@@ -280,7 +280,7 @@ interface BrowserSpecificDetails {
  */
 const dispatchLagMs = new Float32Array(512);
 let eventsSeen = 0;
-Object.assign(globalThis, { __carrierWatchStats: { dispatchLagMs, events: () => eventsSeen } });
+Object.assign(globalThis, { __carrierWatchStats: { dispatchLagMs, events: () => eventsSeen, blocker: () => protection.blocker?.stats ?? null } });
 
 function onRequest(kind: RequestEvent['kind'], details: AnyRequestDetails): void {
   const d = details as AnyRequestDetails & BrowserSpecificDetails;
@@ -336,10 +336,12 @@ const blocker = protection.blocker;
 if (blocker) {
   browser.webRequest.onBeforeRequest.addListener(
     (details) => {
-      // Before `ready` the policy is the default (warn): requests go on, as they did before blocking existed.
-      if (!isReady) return undefined;
+      const request = details as unknown as BeforeRequest;
+      // The request that woke the event page (and those right after it) wait for the settings:
+      // a few milliseconds, and the only way blocking holds across a restart.
+      const answer = isReady ? blocker.handle(request) : ready.then(() => blocker.handle(request), () => undefined);
       // The polyfill's type wants a response object; "let it go" is undefined in Firefox's API.
-      return blocker.handle(details as unknown as BeforeRequest) as WebRequest.BlockingResponseOrPromiseOrVoid;
+      return answer as WebRequest.BlockingResponseOrPromiseOrVoid;
     },
     filter,
     ['blocking'],

@@ -165,6 +165,50 @@ for (const kind of BROWSER_KINDS) {
       expect(Object.keys(local['siteIndex'] as Record<string, unknown>)).not.toContain(PRIVATE.site);
       await p.close();
     });
+
+    it('in Block mode, blocks in a private tab and keeps what it learns there off the disk', async () => {
+      await br().setStorage('local', { settings: { ...SETTINGS, protection: { mode: 'block', blockPhoneLogin: false, allowedSites: [] } } });
+      await br().waitForBackground();
+      srv().clearRequests();
+      const priv = await br().newPrivatePage();
+      await settle(priv.page, srv().url(PRIVATE.page, '/'));
+      expect(srv().requests({ host: PRIVATE.cdn })).toHaveLength(0);
+      expect(srv().requests({ host: PRIVATE.api })).toHaveLength(0);
+      type Dnr = { getSessionRules(): Promise<unknown[]>; getDynamicRules(): Promise<unknown[]> };
+      const rules = (which: 'getSessionRules' | 'getDynamicRules') =>
+        br().evalInExtension((w: 'getSessionRules' | 'getDynamicRules') => (globalThis as unknown as { chrome: { declarativeNetRequest: Dnr } }).chrome.declarativeNetRequest[w](), which);
+      if (kind === 'chromium') {
+        // Chrome learns the address-flagged host from its first response, in a session rule.
+        expect(srv().requests({ host: PRIVATE.pixels })).toHaveLength(1);
+        await pollUntil('a session rule for the host learned in private', () => rules('getSessionRules'), (r) => JSON.stringify(r).includes(PRIVATE.pixels));
+        const later = await priv.page.evaluate((u) => fetch(u).then(() => 'reached', () => 'failed'), srv().url(PRIVATE.pixels, '/p.gif?again'));
+        expect(later).toBe('failed');
+        expect(srv().requests({ host: PRIVATE.pixels })).toHaveLength(1);
+        expect(JSON.stringify(await rules('getDynamicRules'))).not.toContain(PRIVATE.pixels);
+      } else {
+        expect(srv().requests({ host: PRIVATE.pixels })).toHaveLength(0); // judged by its address before connecting
+      }
+      await badgeIs(priv.tabId, '3');
+      await br().closePrivateWindows();
+
+      // Positive control after the private page: a normal tab's page is logged with its blocked
+      // endpoints (and, in Chrome, its learned host saved); what the private tab did would be
+      // on disk by then too, had it been recorded.
+      const p = await br().newPage();
+      await settle(p, srv().url(PUBLIC.page, '/'));
+      const local = await pollUntil(
+        `the normal visit to ${PUBLIC.site} on disk${kind === 'chromium' ? ', and its learned host' : ''}`,
+        () => br().storage('local'),
+        (st) => {
+          const log = st[`site:${PUBLIC.site}`] as { visits?: Array<{ endpoints: Array<{ blocked?: number }> }> } | undefined;
+          const logged = log?.visits?.some((v) => v.endpoints.some((e) => (e.blocked ?? 0) > 0)) === true;
+          return logged && (kind !== 'chromium' || JSON.stringify(st['learnedHosts'] ?? []).includes(PUBLIC.pixels));
+        },
+      );
+      expect(mentions(local, [PRIVATE.site, PRIVATE.cdn, PRIVATE.api, PRIVATE.pixels])).toEqual([]);
+      await p.close();
+      await br().setStorage('local', { settings: SETTINGS });
+    });
   });
 
   describe(`installing the extension later in ${kind}`, () => {

@@ -132,11 +132,32 @@ function applySettings(raw: unknown): void {
   recompute();
 }
 
-/** The organisation's settings (storage.managed): each bad value is set aside on its own, the rest apply. */
-function applyManaged(raw: unknown): void {
+/** storage.local key of the last policy read, applied at start while the browser's answer is pending. */
+const MANAGED_CACHE_KEY = 'managedPolicy';
+let managedSeen = '{}';
+
+/**
+ * The organisation's settings (storage.managed), as the browser answered: each bad value is
+ * set aside on its own, the rest apply. Firefox rejects the read when no policy is installed:
+ * that is "nothing managed".
+ */
+function applyManaged(read: { ok: true; value: unknown } | { ok: false; error: unknown }): void {
+  const raw = read.ok && read.value !== null && typeof read.value === 'object' ? read.value : {};
   managed = parseManagedPolicy(raw);
   if (managed.problems.length > 0) console.warn('Carrier Watch: managed settings ignored:', managed.problems);
   recompute();
+  const seen = JSON.stringify(raw);
+  if (seen === managedSeen) return;
+  managedSeen = seen;
+  const write = Object.keys(raw).length === 0 ? localArea.remove(MANAGED_CACHE_KEY) : localArea.set({ [MANAGED_CACHE_KEY]: raw });
+  void write.catch((error: unknown) => console.warn('Carrier Watch: could not remember the managed settings:', error));
+}
+
+function readManaged(): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
+  return browser.storage.managed.get(null).then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 }
 
 /** Settings changed (the user's or the organisation's): verdicts, blocking and badges follow at once. */
@@ -168,12 +189,13 @@ let storageReadMs = 0;
 const ready: Promise<void> = (async () => {
   // The reads were started by early-start.ts, before this script was evaluated.
   await loadData();
-  const [stored, saved, tabs, policy] = await Promise.all([early.local, early.session, early.tabs, early.managed]);
+  const [stored, saved, tabs] = await Promise.all([early.local, early.session, early.tabs]);
   storageReadMs = performance.now();
   if (!stored.ok) console.error('Carrier Watch: could not read the settings, using the defaults:', stored.error);
-  // Firefox rejects the read when no policy is installed: that is "nothing managed".
-  managed = parseManagedPolicy(policy.ok ? policy.value : undefined);
-  if (managed.problems.length > 0) console.warn('Carrier Watch: managed settings ignored:', managed.problems);
+  // The policy last seen, until the browser answers (see early-start.ts): blocking an
+  // organisation set up holds from the first request, not 3 s later.
+  managedSeen = stored.ok ? JSON.stringify(stored.value[MANAGED_CACHE_KEY] ?? {}) : '{}';
+  managed = parseManagedPolicy(stored.ok ? stored.value[MANAGED_CACHE_KEY] : undefined);
   if (stored.ok) protection.restore(stored.value[LEARNED_KEY]);
   for (const learned of protection.learned.list()) ipCache.set(learned.host, learned.ip);
   if (saved.ok && saved.value[PROXY_KEY] === true) protection.domainOnly = true;
@@ -219,6 +241,8 @@ function rememberIps(state: TabState): void {
 
 let isReady = false;
 void ready.then(() => (isReady = true));
+// The browser's own answer, whenever it comes, after what start-up applied.
+void ready.then(() => early.managed).then((read) => enqueue(() => applyManaged(read)));
 /** The tail of asynchronous work still running, if any (Firefox's DNS look-ups, badge writes). */
 let pending: Promise<void> | null = null;
 
@@ -429,11 +453,7 @@ browser.tabs.onReplaced.addListener((addedTabId, removedTabId) => {
 browser.storage.onChanged.addListener((changes, area) => {
   if (area === 'local' && 'settings' in changes) enqueue(() => applySettings(changes['settings']?.newValue));
   // A policy changed while the browser runs: read it whole (a change lists only the keys that moved).
-  if (area === 'managed') {
-    enqueue(() =>
-      browser.storage.managed.get(null).then(applyManaged, () => applyManaged(undefined)),
-    );
-  }
+  if (area === 'managed') enqueue(() => readManaged().then(applyManaged));
 });
 
 // ---- what the content script reports: resources served from a cache ----

@@ -144,8 +144,12 @@ describe('applyManagedPolicy', () => {
     expect(applied).toEqual({ ...USER, protection: { ...USER.protection, mode: 'block' } });
   });
 
-  it('drops the user\'s "Allow on this site" exceptions when the settings are locked', () => {
-    expect(applyManagedPolicy(USER, { lockSettings: true }).protection.allowedSites).toEqual([]);
+  it('drops the user\'s exceptions when the settings are locked: "Allow on this site" and their own allowlist', () => {
+    const locked = applyManagedPolicy(USER, { lockSettings: true });
+    expect(locked.protection.allowedSites).toEqual([]);
+    expect(locked.user.allowlist).toEqual([]);
+    expect(applyManagedPolicy(USER, { lockSettings: true, allowlist: ['intranet.example'] }).user.allowlist).toEqual(['intranet.example']);
+    expect(applyManagedPolicy(USER, { lockSettings: false }).user.allowlist).toEqual(['example.com']);
     expect(USER.protection.allowedSites).toEqual(['shop.example']);
   });
 

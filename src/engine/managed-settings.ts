@@ -19,9 +19,10 @@ import { validateCidr, validateDomain, type UserCidr, type UserDomain } from './
 // - "operators" must list at least one operator: an empty list would quietly
 //   switch all flagging off.
 // - Managed values win over the user's: scalars replace, lists replace the
-//   user's list. With lockSettings the user's "Allow on this site"
-//   exceptions to blocking are dropped: the organisation decides where
-//   blocking is off, through "allowlist".
+//   user's list. With lockSettings the user's own exceptions ("Allow on this
+//   site", and their allowlist, which also exempts from blocking) are
+//   dropped: the organisation decides where blocking is off, through
+//   "allowlist".
 // - The user's stored settings never contain a managed value: the policy is
 //   applied on top whenever settings are read, so removing it restores the
 //   user's own choices.
@@ -177,7 +178,8 @@ export function applyManagedPolicy(user: Settings, policy: ManagedPolicy): Setti
       asns: user.user.asns,
       cidrs: policy.customCidrs ? policy.customCidrs.map((e) => ({ ...e })) : user.user.cidrs,
       domains: policy.customDomains ? policy.customDomains.map((e) => ({ ...e })) : user.user.domains,
-      allowlist: [...(policy.allowlist ?? user.user.allowlist)],
+      // Locked, only the organisation says where nothing is warned about (nor blocked).
+      allowlist: [...(policy.allowlist ?? (policy.lockSettings === true ? [] : user.user.allowlist))],
     },
     logRetentionDays: user.logRetentionDays,
     notifications: user.notifications,

@@ -161,6 +161,38 @@ export interface E2EBrowser {
   /** chrome.storage[area].set(items). */
   setStorage(area: StorageArea, items: Record<string, unknown>): Promise<void>;
 
+  /**
+   * Restarts the browser as a user would: closes it, keeping its profile, and launches it again
+   * on the same profile with the same flags, host mapping and prefs, and the same extension
+   * (if it was installed). Afterwards `browser` is the new puppeteer Browser; every page,
+   * private window and handle from before is gone; storage.session and badges are empty (the
+   * browser's rules), storage.local and the profile are kept. Call
+   * waitForBackground() before relying on the extension's listeners.
+   *
+   * Chromium: an extension loaded through CDP, as launch() loads it, is not loaded again by
+   * the next start, and Chromium 156 drops its prefs entry (extensions.settings.<id>: the
+   * incognito grant, the enabled static rulesets) there. The relaunch passes
+   * `--load-extension=<extensionDir>`: the extension starts with the browser as a fresh
+   * command-line install under the same id (derived from its folder's path), and finds its
+   * storage.local. So what the extension keeps in storage it keeps; what Chromium keeps for it
+   * in prefs it must set again at start, which is stricter than a real restart. With
+   * allowPrivate the incognito grant is written again before the relaunch.
+   *
+   * Firefox: a temporary add-on (BiDi installExtension) is uninstalled when Firefox shuts down
+   * and is installed again here, after the browser is up. Firefox deletes an add-on's storage
+   * when it is uninstalled unless `extensions.webextensions.keepStorageOnUninstall` is true
+   * (Mozilla's "testing persistent and restart features" advice, with `keepUuidOnUninstall`),
+   * so every test profile sets both: the reinstalled add-on finds the storage.local it had, as
+   * a permanently installed add-on would after a restart. (In ESR 153 storage.local also
+   * survived a restart without the pref, in one check: the pref keeps the result from hanging
+   * on whether the uninstall's cleanup runs during shutdown.) What it means for tests: an
+   * uninstall never clears storage in these profiles; and the add-on comes back as a fresh
+   * install (runtime.onInstalled reason "install", not onStartup), started once the browser is
+   * up rather than with it. With allowPrivate the private-browsing grant is written again
+   * before the relaunch.
+   */
+  restart(): Promise<void>;
+
   /** Closes the browser and removes the profile dir. Idempotent; safe after a failed test. */
   close(): Promise<void>;
 }

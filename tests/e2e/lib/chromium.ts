@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page, type Target, type WebWorker } from 'puppeteer-core';
+import puppeteer, { type Browser, type LaunchOptions as PuppeteerLaunchOptions, type Page, type Target, type WebWorker } from 'puppeteer-core';
 import type { E2EBrowser, LaunchOptions } from './browsers.ts';
 import {
   closeAndClean,
@@ -74,6 +74,47 @@ export function writeIncognitoPref(userDataDir: string, id: string): void {
   fs.writeFileSync(path.join(dir, 'Preferences'), JSON.stringify({ extensions: { settings: { [id]: { incognito: true } } } }));
 }
 
+/**
+ * puppeteer launch options for `opts` on profile `userDataDir`. `extraArgs`: restart() adds
+ * `--load-extension`.
+ */
+function launchOptions(opts: LaunchOptions, userDataDir: string, extraArgs: string[] = []): PuppeteerLaunchOptions {
+  return {
+    executablePath: opts.executablePath ?? CHROMIUM_PATH,
+    headless: true,
+    // Extensions are loaded via CDP Extensions.loadUnpacked, which needs the pipe transport.
+    pipe: true,
+    // `true` (not `[dir]`): puppeteer 24.43 does not await the installs it starts for a list
+    // (`Promise.all([paths.map(...)])`), so we install below and get the id back.
+    enableExtensions: true,
+    userDataDir,
+    dumpio: opts.dumpio ?? false,
+    // Fail a hung protocol call well within a test's 60 s instead of puppeteer's 180 s.
+    protocolTimeout: 30_000,
+    ...NO_PUPPETEER_SIGNAL_HANDLERS,
+    args: [
+      ...CHROMIUM_FLAGS,
+      // One array element, no shell quoting (the doc).
+      `--host-resolver-rules=${hostResolverRules(opts.hosts)}`,
+      ...extraArgs,
+    ],
+  };
+}
+
+/**
+ * Before restart() with allowPrivate. At its next start Chromium 156 drops the prefs entry of an
+ * extension loaded through CDP (Default/Preferences extensions.settings.<id>), the incognito grant
+ * with it, and the relaunch's --load-extension installs it afresh: a grant merged into the old
+ * entry was reset (checked), one in an entry put back to what writeIncognitoPref() writes before
+ * the first launch was kept (checked). So the entry is replaced; the rest of the file stays.
+ */
+function resetIncognitoPref(userDataDir: string, id: string): void {
+  const file = path.join(userDataDir, 'Default', 'Preferences');
+  const prefs = JSON.parse(fs.readFileSync(file, 'utf8')) as { extensions?: { settings?: Record<string, unknown> } };
+  prefs.extensions = { ...prefs.extensions, settings: { ...prefs.extensions?.settings, [id]: { incognito: true } } };
+  fs.writeFileSync(file, JSON.stringify(prefs));
+}
+
 export async function launchChromium(opts: LaunchOptions): Promise<ChromiumE2EBrowser> {
   const started = Date.now();
   const manifest = readManifest(opts.extensionDir);
@@ -82,25 +123,7 @@ export async function launchChromium(opts: LaunchOptions): Promise<ChromiumE2EBr
   try {
     const expectedId = opts.allowPrivate ? unpackedExtensionId(opts.extensionDir) : undefined;
     if (expectedId !== undefined) writeIncognitoPref(dir, expectedId);
-    browser = await puppeteer.launch({
-      executablePath: opts.executablePath ?? CHROMIUM_PATH,
-      headless: true,
-      // Extensions are loaded via CDP Extensions.loadUnpacked, which needs the pipe transport.
-      pipe: true,
-      // `true` (not `[dir]`): puppeteer 24.43 does not await the installs it starts for a list
-      // (`Promise.all([paths.map(...)])`), so we install below and get the id back.
-      enableExtensions: true,
-      userDataDir: dir,
-      dumpio: opts.dumpio ?? false,
-      // Fail a hung protocol call well within a test's 60 s instead of puppeteer's 180 s.
-      protocolTimeout: 30_000,
-      ...NO_PUPPETEER_SIGNAL_HANDLERS,
-      args: [
-        ...CHROMIUM_FLAGS,
-        // One array element, no shell quoting (the doc).
-        `--host-resolver-rules=${hostResolverRules(opts.hosts)}`,
-      ],
-    });
+    browser = await puppeteer.launch(launchOptions(opts, dir));
     resource.pid = browser.process()?.pid;
     const handle = new ChromiumHandle(browser, dir, resource, opts, manifest, expectedId);
     if (!opts.deferInstall) await handle.install();
@@ -109,6 +132,18 @@ export async function launchChromium(opts: LaunchOptions): Promise<ChromiumE2EBr
   } catch (error) {
     await closeAndClean(browser, resource);
     throw error;
+  }
+}
+
+/**
+ * Closes `browser` gracefully (SIGKILL if that takes over 10 s) and waits for its process to
+ * exit, leaving the profile on disk for a relaunch (closeAndClean without the removal).
+ */
+async function closeKeepingProfile(browser: Browser): Promise<void> {
+  const proc = browser.process();
+  await withTimeout('browser.close()', browser.close(), 10_000).catch(() => proc?.kill('SIGKILL'));
+  if (proc && proc.exitCode === null && proc.signalCode === null) {
+    await withTimeout('the browser process to exit before the relaunch', new Promise<void>((resolve) => proc.once('exit', () => resolve())), 10_000);
   }
 }
 
@@ -122,13 +157,14 @@ class ChromiumHandle extends ExtensionHandleBase implements ChromiumE2EBrowser {
   constructor(
     browser: Browser,
     readonly userDataDir: string,
-    resource: LiveResource,
+    /** The base class's too: restart() records the new browser's pid in it. */
+    private readonly live: LiveResource,
     opts: LaunchOptions,
     private readonly manifest: ManifestSubset,
     /** With allowPrivate: the id the incognito pref was written for. */
     private readonly expectedId: string | undefined,
   ) {
-    super(browser, resource, opts);
+    super(browser, live, opts);
   }
 
   get installed(): boolean {
@@ -162,12 +198,33 @@ class ChromiumHandle extends ExtensionHandleBase implements ChromiumE2EBrowser {
     }
     const origin = `chrome-extension://${id}`;
     this.#extension = { id, origin };
+    await this.#extensionStarted(`Default/Preferences extensions.settings.${id}.incognito was written before launch`);
+  }
+
+  /** After install or restart: the worker target is up and, with allowPrivate, private access holds. */
+  async #extensionStarted(how: string): Promise<void> {
     if (this.manifest.manifest_version === 3) {
       await this.browser.waitForTarget((t) => this.#isOurWorker(t), { timeout: 15_000 }).catch((e: unknown) => {
-        throw new Error(`Chromium: no service worker target for ${origin} within 15 s: ${String(e)}`);
+        throw new Error(`Chromium: no service worker target for ${this.extensionOrigin} within 15 s: ${String(e)}`);
       });
     }
-    if (this.opts.allowPrivate) await this.checkPrivateAllowed(`Default/Preferences extensions.settings.${id}.incognito was written before launch`);
+    if (this.opts.allowPrivate) await this.checkPrivateAllowed(how);
+  }
+
+  async restart(): Promise<void> {
+    const extension = this.#extension;
+    if (extension && this.opts.allowPrivate) await this.closePrivateWindows();
+    await closeKeepingProfile(this.browser);
+    this.#controlPage = undefined;
+    if (extension && this.opts.allowPrivate) resetIncognitoPref(this.userDataDir, extension.id);
+    // An extension loaded through CDP is not loaded again at the next start (its prefs entry is
+    // dropped); --load-extension loads it with the browser, under the same path-derived id, so
+    // it finds the storage it had.
+    const browser = await puppeteer.launch(launchOptions(this.opts, this.userDataDir, extension ? [`--load-extension=${this.opts.extensionDir}`] : []));
+    // `browser` is readonly for test files; only a restart replaces it.
+    (this as { browser: Browser }).browser = browser;
+    this.live.pid = browser.process()?.pid;
+    if (extension) await this.#extensionStarted(`after restart(), on the profile where ${extension.id} had it`);
   }
 
   #isOurWorker(t: Target): boolean {

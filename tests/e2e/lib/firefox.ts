@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type LaunchOptions as PuppeteerLaunchOptions, type Page } from 'puppeteer-core';
 import type { E2EBrowser, LaunchOptions } from './browsers.ts';
 import {
   closeAndClean,
@@ -125,6 +125,10 @@ export function firefoxPrefs(opts: LaunchOptions, geckoId: string): Record<strin
     // No pref maps one host to an arbitrary IP, so 127.0.0.2 is "everything else".
     'network.dns.localDomains': toLoopback1.join(','),
     'network.dns.forceResolve': '127.0.0.2',
+    // restart(): the temporary add-on is uninstalled at shutdown and installed again; keep its
+    // storage (and its UUID, which the uuids pref above fixes anyway) through that uninstall.
+    'extensions.webextensions.keepStorageOnUninstall': true,
+    'extensions.webextensions.keepUuidOnUninstall': true,
     ...(opts.backgroundIdleTimeoutMs !== undefined
       ? { 'extensions.background.idle.timeout': opts.backgroundIdleTimeoutMs }
       : {}),
@@ -146,6 +150,22 @@ export function writePrivateBrowsingPermission(profileDir: string, geckoId: stri
   );
 }
 
+/** puppeteer launch options for `opts` on profile `userDataDir`. */
+function launchOptions(opts: LaunchOptions, geckoId: string, userDataDir: string): PuppeteerLaunchOptions {
+  return {
+    browser: 'firefox',
+    executablePath: opts.executablePath ?? FIREFOX_PATH,
+    headless: true,
+    userDataDir,
+    dumpio: opts.dumpio ?? false,
+    protocolTimeout: 30_000,
+    ...NO_PUPPETEER_SIGNAL_HANDLERS,
+    // Without it BiDi refuses navigation to moz-extension:// (the doc).
+    args: ['--remote-allow-system-access'],
+    extraPrefsFirefox: firefoxPrefs(opts, geckoId),
+  };
+}
+
 export async function launchFirefox(opts: LaunchOptions): Promise<FirefoxE2EBrowser> {
   const started = Date.now();
   const manifest = readManifest(opts.extensionDir);
@@ -157,18 +177,7 @@ export async function launchFirefox(opts: LaunchOptions): Promise<FirefoxE2EBrow
   let browser: Browser | undefined;
   try {
     if (opts.allowPrivate) writePrivateBrowsingPermission(dir, geckoId);
-    browser = await puppeteer.launch({
-      browser: 'firefox',
-      executablePath: opts.executablePath ?? FIREFOX_PATH,
-      headless: true,
-      userDataDir: dir,
-      dumpio: opts.dumpio ?? false,
-      protocolTimeout: 30_000,
-      ...NO_PUPPETEER_SIGNAL_HANDLERS,
-      // Without it BiDi refuses navigation to moz-extension:// (the doc).
-      args: ['--remote-allow-system-access'],
-      extraPrefsFirefox: firefoxPrefs(opts, geckoId),
-    });
+    browser = await puppeteer.launch(launchOptions(opts, geckoId, dir));
     resource.pid = browser.process()?.pid;
     const backgroundPage = manifest.background?.page ?? '_generated_background_page.html';
     const handle = new FirefoxHandle(browser, geckoId, dir, resource, opts, backgroundPage);
@@ -178,6 +187,19 @@ export async function launchFirefox(opts: LaunchOptions): Promise<FirefoxE2EBrow
   } catch (error) {
     await closeAndClean(browser, resource);
     throw error;
+  }
+}
+
+/**
+ * Closes `browser` gracefully (SIGKILL if that takes over 10 s) and waits for its process to
+ * exit, leaving the profile on disk for a relaunch (closeAndClean without the removal). A
+ * graceful close matters here: Firefox writes the profile's state on the way out.
+ */
+async function closeKeepingProfile(browser: Browser): Promise<void> {
+  const proc = browser.process();
+  await withTimeout('browser.close()', browser.close(), 10_000).catch(() => proc?.kill('SIGKILL'));
+  if (proc && proc.exitCode === null && proc.signalCode === null) {
+    await withTimeout('the browser process to exit before the relaunch', new Promise<void>((resolve) => proc.once('exit', () => resolve())), 10_000);
   }
 }
 
@@ -214,11 +236,12 @@ class FirefoxHandle extends ExtensionHandleBase implements FirefoxE2EBrowser {
     browser: Browser,
     readonly extensionId: string,
     readonly userDataDir: string,
-    resource: LiveResource,
+    /** The base class's too: restart() records the new browser's pid in it. */
+    private readonly live: LiveResource,
     opts: LaunchOptions,
     private readonly backgroundPage: string,
   ) {
-    super(browser, resource, opts);
+    super(browser, live, opts);
   }
 
   get installed(): boolean {
@@ -234,6 +257,22 @@ class FirefoxHandle extends ExtensionHandleBase implements FirefoxE2EBrowser {
     this.#installed = true;
     await this.#controlPage();
     if (this.opts.allowPrivate) await this.checkPrivateAllowed('extension-preferences.json was written before launch');
+  }
+
+  async restart(): Promise<void> {
+    const wasInstalled = this.#installed;
+    if (wasInstalled && this.opts.allowPrivate) await this.closePrivateWindows();
+    await closeKeepingProfile(this.browser);
+    // Shutting down uninstalled the temporary add-on (its storage stays: keepStorageOnUninstall).
+    this.#installed = false;
+    this.#control = undefined;
+    // The uninstall may have dropped the add-on's permissions, the private-browsing grant with them.
+    if (this.opts.allowPrivate) writePrivateBrowsingPermission(this.userDataDir, this.extensionId);
+    const browser = await puppeteer.launch(launchOptions(this.opts, this.extensionId, this.userDataDir));
+    // `browser` is readonly for test files; only a restart replaces it.
+    (this as { browser: Browser }).browser = browser;
+    this.live.pid = browser.process()?.pid;
+    if (wasInstalled) await this.install();
   }
 
   #requireInstalled(): void {

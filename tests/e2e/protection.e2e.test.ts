@@ -57,6 +57,8 @@ function sites(s: TestServer): void {
       '/checkout': () => checkout(),
       // A login flow that sends the whole page to the operator's phone-number gateway.
       '/login': redirect(s.url('enrichgw.10010.com', '/auth?from=shop')),
+      // A link out of the site to the gateway: an exception for the site is not one for where it links.
+      '/links': page({ title: 'links', extraHtml: `<a id="out" href="${s.url('enrichgw.10010.com', '/auth?from=link')}">log in</a>` }),
     });
   }
   s.site('www.cmpassport.com', { '/sdk.js': script('window.__cmp = true;') });
@@ -189,6 +191,13 @@ for (const kind of BROWSER_KINDS) {
       const other = await loadCheckout('other-shop.test');
       expect(other.got['www.cmpassport.com']).toBe(0);
       expect(other.got['cdn.flagged.test']).toBe(0);
+      // Following a link from the allowed site to a flagged host still lands on the explanation page.
+      await settle(allowed.page, srv().url('shop.test', '/links'));
+      srv().clearRequests();
+      await allowed.page.evaluate(() => (document.getElementById('out') as HTMLAnchorElement).click());
+      const explanation = `${br().extensionOrigin}/src/blocked/index.html#${srv().url('enrichgw.10010.com', '/auth?from=link')}`;
+      await pollUntil('the explanation page after the link', () => allowed.page.evaluate(() => location.href), (href) => href === explanation);
+      expect(srv().requests({ host: 'enrichgw.10010.com' })).toHaveLength(0);
       await allowed.page.close();
       await other.page.close();
     });

@@ -46,7 +46,7 @@ describe('planRules', () => {
     const allowPages = plan.dynamicRules.find((r) => r.id === RULE_IDS.allowPages)!;
     const allowInitiated = plan.dynamicRules.find((r) => r.id === RULE_IDS.allowInitiated)!;
     expect(allowPages).toMatchObject({ action: { type: 'allowAllRequests' }, condition: { requestDomains: ['shop.test'], resourceTypes: ['main_frame'] } });
-    expect(allowInitiated).toMatchObject({ action: { type: 'allow' }, condition: { initiatorDomains: ['shop.test'] } });
+    expect(allowInitiated).toMatchObject({ action: { type: 'allow' }, condition: { initiatorDomains: ['shop.test'], excludedResourceTypes: ['main_frame'] } });
     const highestBlock = Math.max(...plan.dynamicRules.filter((r) => r.action.type !== 'allow' && r.action.type !== 'allowAllRequests').map((r) => r.priority));
     expect(allowPages.priority).toBeGreaterThan(highestBlock);
   });

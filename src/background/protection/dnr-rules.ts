@@ -91,9 +91,10 @@ export function planRules(input: PlanInput): DnrPlan {
   const exempt = policy.exemptList();
   if (exempt.length > 0) {
     // The exempt site's pages and everything in them; and what the site's service workers
-    // fetch, which has no tab (the initiator is the site).
+    // fetch, which has no tab (the initiator is the site). Not a page the site navigates to:
+    // leaving it for a flagged host is judged like any navigation.
     dynamicRules.push({ id: RULE_IDS.allowPages, priority: PRIORITY.exception, action: { type: 'allowAllRequests' }, condition: { requestDomains: exempt, resourceTypes: ['main_frame'] } });
-    dynamicRules.push({ id: RULE_IDS.allowInitiated, priority: PRIORITY.exception, action: { type: 'allow' }, condition: { initiatorDomains: exempt } });
+    dynamicRules.push({ id: RULE_IDS.allowInitiated, priority: PRIORITY.exception, action: { type: 'allow' }, condition: { initiatorDomains: exempt, excludedResourceTypes: ['main_frame'] } });
   }
   const sessionRules: DnrRule[] = [];
   if (learnedPrivate.length > 0) {

@@ -144,5 +144,6 @@ export interface AuditReport {
   data: { listVersion: string; tableDate: string };
   options: { interact: boolean; concurrency: number; timeoutMs: number };
   pages: PageReport[];
+  /** Totals; `flaggedPages` counts the pages with any finding (a flagged contact, a latent reference or a canary leak). */
   summary: { pages: number; errors: number; flaggedPages: number; flaggedEndpoints: number; latent: number; canaryLeaks: number };
 }

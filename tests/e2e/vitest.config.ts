@@ -1,4 +1,4 @@
-// Vitest config for the browser end-to-end suite (tests/e2e/**/*.e2e.test.ts).
+// Vitest config for the browser end-to-end suite (tests/e2e/**/*.e2e.test.ts, tests/audit/**/*.e2e.test.ts).
 // Run: npx vitest run --config tests/e2e/vitest.config.ts
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
@@ -10,7 +10,8 @@ export default defineConfig({
     environment: 'node',
     // Same closing line as the unit suite ("e2e: N passed, N failed, N skipped" with CW_SUITE=e2e).
     reporters: ['default', './tests/summary-reporter.ts'],
-    include: ['tests/e2e/**/*.e2e.test.ts'],
+    // tests/audit: the site audit command (src/audit), run as a child process against loopback sites.
+    include: ['tests/e2e/**/*.e2e.test.ts', 'tests/audit/**/*.e2e.test.ts'],
     // One browser per file and only 2 cores: run files one at a time (testing-in-browsers.md).
     fileParallelism: false,
     // Firefox cold start is 5-13 s under load (testing-in-browsers.md); launches happen in hooks.

@@ -12,11 +12,13 @@
 //   npm run bench                 everything (builds first)
 //   npm run bench -- --engine     the engine only (no browser, no build)
 //   npm run bench -- --runs 20    more runs of each browser measurement
+//   npm run bench -- --audit      the site audit only (bench/audit.bench.ts)
 
 import { cpus, totalmem } from 'node:os';
 import { bundleSizes } from './bundle-size.ts';
 import { runBrowserBench, type BrowserFigures } from './browser.bench.ts';
 import { runEngineBench } from './engine.ts';
+import { auditFigureLines, auditMedian, AUDIT_BENCH_PAGES, runAuditBench } from './audit.bench.ts';
 import { runFirefoxBench } from './firefox.bench.ts';
 import type { PageKey, PageLoads } from './pages.ts';
 
@@ -72,6 +74,27 @@ function checkLoads(browserName: string, p: PageLoads, floorRow: boolean): void 
 }
 
 console.log(`Carrier Watch benchmark — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
+
+// ---- site audit (bench/audit.bench.ts) ----------------------------------------------------
+// `npm run bench -- --audit` runs this section alone; a full run has it after the bundles.
+const auditOnly = args.includes('--audit');
+async function auditSection(): Promise<void> {
+  console.log(`\nSite audit (${AUDIT_BENCH_PAGES} pages of one login-page shape, one Chromium)`);
+  const figures = await runAuditBench(log);
+  for (const line of auditFigureLines(figures)) console.log(line);
+  const one = figures.runs[0];
+  if (one) check('audit, one page (median)', ms(auditMedian(one.pageMs)), '—', null);
+  for (const run of figures.runs) {
+    check(`audit, ${run.pages} pages at concurrency ${run.concurrency}`, `${(run.wallMs / 1000).toFixed(2)} s, ${run.pagesPerSecond.toFixed(2)} pages/s`, '—', run.errors === 0 ? null : false);
+  }
+}
+if (auditOnly) {
+  await auditSection();
+  console.log('\nSummary');
+  for (const [what, figure, target, met] of summary) console.log(`${what.padEnd(46)}${figure.padEnd(24)}${target.padEnd(16)}${met === null ? '' : met ? 'met' : 'MISSED'}`);
+  process.exit(process.exitCode ?? 0);
+}
+// ---- end of the site audit's block ---------------------------------------------------------
 
 // ---- engine ----
 const engine = runEngineBench();
@@ -156,6 +179,9 @@ if (!engineOnly) {
     check(`dist/${target} total`, `${kb(sizes.total)} (${kb(sizes.gzipTotal)} gz)`, '—', null);
   }
 }
+
+// ---- site audit (see its block above) ----
+if (!engineOnly) await auditSection();
 
 console.log('\nSummary');
 console.log(`${'measure'.padEnd(46)}${'figure'.padEnd(24)}${'target'.padEnd(16)}`);

@@ -41,21 +41,28 @@ function hostOf(url: string): string {
 }
 
 /**
- * Whether an allowlist entry covers this page: the classifier allowlists a
- * page whose host or registrable domain is listed.
+ * The entries of a list of sites that cover this page: the page's registrable
+ * domain or its host (how the classifier reads the allowlist, and the
+ * protection policy the sites where blocking is off).
  */
-export function allowlistEntriesFor(settings: Settings, site: string, url: string): string[] {
+export function sitesCovering(list: readonly string[], site: string, url: string): string[] {
   const host = hostOf(url);
-  return settings.user.allowlist.filter((entry) => entry === site || entry === host);
+  return list.filter((entry) => entry === site || entry === host);
+}
+
+/** The list with the site added (on), or with every entry covering the page removed (off). */
+export function withSiteListed(list: readonly string[], site: string, url: string, on: boolean): string[] {
+  const covering = new Set(sitesCovering(list, site, url));
+  if (on) return covering.size > 0 ? [...list] : [...list, site];
+  return list.filter((entry) => !covering.has(entry));
+}
+
+/** The allowlist entries that cover this page. */
+export function allowlistEntriesFor(settings: Settings, site: string, url: string): string[] {
+  return sitesCovering(settings.user.allowlist, site, url);
 }
 
 /** The settings with the site added to (on) or every entry covering the page removed from (off) the allowlist. */
 export function withAllowlist(settings: Settings, site: string, url: string, on: boolean): Settings {
-  const covering = new Set(allowlistEntriesFor(settings, site, url));
-  const allowlist = on
-    ? covering.size > 0
-      ? settings.user.allowlist
-      : [...settings.user.allowlist, site]
-    : settings.user.allowlist.filter((entry) => !covering.has(entry));
-  return { ...settings, user: { ...settings.user, allowlist } };
+  return { ...settings, user: { ...settings.user, allowlist: withSiteListed(settings.user.allowlist, site, url, on) } };
 }

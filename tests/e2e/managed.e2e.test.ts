@@ -22,8 +22,9 @@ import { BROWSER_KINDS, extensionDirFor, launch, type BrowserKind, type E2EBrows
 import { unpackedExtensionId } from './lib/chromium.ts';
 import { LOOPBACK_FLAGGED_SETTINGS } from './lib/flagged-settings.ts';
 import { CHROMIUM_POLICY_FILE, FIREFOX_POLICY_FILE, installChromiumPolicy, installFirefoxPolicy, type InstalledPolicy } from './lib/policies.ts';
+import { CHECKOUT_HOSTS, checkoutSite, extDnrState } from './lib/checkout-site.ts';
 import { pollUntil } from './lib/poll.ts';
-import { image, page, script, startServer, type TestServer } from './lib/server.ts';
+import { startServer, type TestServer } from './lib/server.ts';
 import { endpointOf, settle, storedTab } from './lib/waits.ts';
 
 const HOSTS: HostMap = {
@@ -54,7 +55,7 @@ const USER: Settings = {
   protection: { mode: 'warn', blockPhoneLogin: false, allowedSites: ['shop.test'] },
 };
 
-const HOSTS_SEEN = ['www.cmpassport.com', 'cdn.flagged.test', 'ct.test'] as const;
+const HOSTS_SEEN = CHECKOUT_HOSTS;
 type Got = Record<(typeof HOSTS_SEEN)[number], number>;
 /** The policy's operators leave China Telecom out, so ct.test is reached; the rest never is. */
 const BLOCKED_BY_POLICY: Got = { 'www.cmpassport.com': 0, 'cdn.flagged.test': 0, 'ct.test': 1 };
@@ -62,26 +63,6 @@ const BLOCKED_BY_POLICY: Got = { 'www.cmpassport.com': 0, 'cdn.flagged.test': 0,
 /** A China Mobile domain of the bundled list at "medium" confidence: flagged at the user's threshold (medium), not at "high". */
 const MEDIUM_CONFIDENCE_URL = 'http://www.miguvideo.com/';
 
-/** The parts of chrome.declarativeNetRequest read here. */
-interface DnrGlobal {
-  chrome: {
-    declarativeNetRequest: {
-      getEnabledRulesets(): Promise<string[]>;
-      getDynamicRules(): Promise<Array<{ action: { type: string }; condition: { requestDomains?: string[] } }>>;
-    };
-  };
-}
-
-/** Chromium: the enabled static rulesets, the domains the dynamic rules block, and the dynamic rules' action types. */
-const extDnrState = async (): Promise<{ rulesets: string[]; blockedDomains: string[]; actions: string[] }> => {
-  const dnr = (globalThis as unknown as DnrGlobal).chrome.declarativeNetRequest;
-  const [rulesets, dynamic] = await Promise.all([dnr.getEnabledRulesets(), dnr.getDynamicRules()]);
-  return {
-    rulesets,
-    blockedDomains: dynamic.filter((r) => r.action.type === 'block').flatMap((r) => r.condition.requestDomains ?? []),
-    actions: dynamic.map((r) => r.action.type),
-  };
-};
 
 type ExtApi = { browser?: WebExtBrowser; chrome?: WebExtBrowser };
 
@@ -118,24 +99,6 @@ const readOptions = (): OptionsView => {
   };
 };
 
-let counter = 0;
-
-function sites(s: TestServer): void {
-  // Every load gets fresh URLs (?n=…), so no cache hides a request from the server.
-  s.site('shop.test', {
-    '/checkout': () => {
-      const n = ++counter;
-      return page({
-        title: 'checkout',
-        scripts: [s.url('www.cmpassport.com', `/sdk.js?n=${n}`), s.url('cdn.flagged.test', `/lib.js?n=${n}`)],
-        images: [s.url('ct.test', `/pixel.gif?n=${n}`)],
-      });
-    },
-  });
-  s.site('www.cmpassport.com', { '/sdk.js': script('window.__cmp = true;') });
-  s.site('cdn.flagged.test', { '/lib.js': script() });
-  s.site('ct.test', { '/pixel.gif': image() });
-}
 
 /** The policy file for `kind`, its folder and the folder above: "dir", the file's text, or null when absent. */
 function policyPaths(kind: BrowserKind): Record<string, string | null> {
@@ -173,7 +136,7 @@ for (const kind of BROWSER_KINDS) {
 
     beforeAll(async () => {
       server = await startServer();
-      sites(server);
+      checkoutSite(server);
       before = policyPaths(kind);
       policy = await installPolicy(kind);
       try {

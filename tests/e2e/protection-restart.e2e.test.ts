@@ -13,8 +13,9 @@ import type { LearnedHost } from '../../src/background/protection/learned-hosts.
 import type { Settings } from '../../src/engine/settings.ts';
 import { BROWSER_KINDS, extensionDirFor, launch, type E2EBrowser, type HostMap } from './lib/browsers.ts';
 import { LOOPBACK_FLAGGED_SETTINGS } from './lib/flagged-settings.ts';
+import { CHECKOUT_HOSTS, checkoutSite, extDnrState } from './lib/checkout-site.ts';
 import { pollUntil } from './lib/poll.ts';
-import { image, page, script, startServer, type TestServer } from './lib/server.ts';
+import { startServer, type TestServer } from './lib/server.ts';
 import { endpointOf, settle, storedTab } from './lib/waits.ts';
 
 const HOSTS: HostMap = {
@@ -24,47 +25,12 @@ const HOSTS: HostMap = {
   'ct.test': '127.0.0.2',
 };
 
-const FLAGGED_HOSTS = ['www.cmpassport.com', 'cdn.flagged.test', 'ct.test'] as const;
+const FLAGGED_HOSTS = CHECKOUT_HOSTS;
 type Got = Record<(typeof FLAGGED_HOSTS)[number], number>;
 const NOTHING: Got = { 'www.cmpassport.com': 0, 'cdn.flagged.test': 0, 'ct.test': 0 };
 
 const BLOCK: Settings = { ...LOOPBACK_FLAGGED_SETTINGS, protection: { mode: 'block', blockPhoneLogin: false, allowedSites: [] } };
 
-/** The parts of chrome.declarativeNetRequest read here (in the service worker or an extension page). */
-interface DnrGlobal {
-  chrome: {
-    declarativeNetRequest: {
-      getEnabledRulesets(): Promise<string[]>;
-      getDynamicRules(): Promise<Array<{ action: { type: string }; condition: { requestDomains?: string[] } }>>;
-    };
-  };
-}
-
-/** Chromium: the enabled static rulesets and the domains its dynamic rules block. */
-const extDnrState = async (): Promise<{ rulesets: string[]; blockedDomains: string[] }> => {
-  const dnr = (globalThis as unknown as DnrGlobal).chrome.declarativeNetRequest;
-  const [rulesets, dynamic] = await Promise.all([dnr.getEnabledRulesets(), dnr.getDynamicRules()]);
-  return { rulesets, blockedDomains: dynamic.filter((r) => r.action.type === 'block').flatMap((r) => r.condition.requestDomains ?? []) };
-};
-
-let counter = 0;
-
-function sites(s: TestServer): void {
-  // Every load gets fresh URLs (?n=…), so no cache hides a request from the server.
-  s.site('shop.test', {
-    '/checkout': () => {
-      const n = ++counter;
-      return page({
-        title: 'checkout',
-        scripts: [s.url('www.cmpassport.com', `/sdk.js?n=${n}`), s.url('cdn.flagged.test', `/lib.js?n=${n}`)],
-        images: [s.url('ct.test', `/pixel.gif?n=${n}`)],
-      });
-    },
-  });
-  s.site('www.cmpassport.com', { '/sdk.js': script('window.__cmp = true;') });
-  s.site('cdn.flagged.test', { '/lib.js': script() });
-  s.site('ct.test', { '/pixel.gif': image() });
-}
 
 for (const kind of BROWSER_KINDS) {
   describe(`blocking across a stopped background and a browser restart in ${kind}`, () => {
@@ -75,7 +41,7 @@ for (const kind of BROWSER_KINDS) {
 
     beforeAll(async () => {
       server = await startServer();
-      sites(server);
+      checkoutSite(server);
       // A short idle timeout lets stopBackground() in Firefox finish in ~2 s (Chromium ignores it).
       b = await launch(kind, { extensionDir: extensionDirFor(kind), hosts: HOSTS, backgroundIdleTimeoutMs: 1500 });
       await b.waitForBackground();

@@ -27,10 +27,10 @@ afterEach(() => {
 });
 
 /** Runs the CLI on the fixtures, capturing its output. */
-function run(args: string[], { flagged = fixture('flagged'), pkg = fixture('pkg') } = {}): { code: number; out: string; err: string } {
+async function run(args: string[], { flagged = fixture('flagged'), pkg = fixture('pkg') } = {}): Promise<{ code: number; out: string; err: string }> {
   const lines = { out: [] as string[], err: [] as string[] };
   const io: CliIo = { log: (m) => lines.out.push(m), error: (m) => lines.err.push(m) };
-  const code = runBuildData(['--flagged', flagged, '--package', pkg, ...args], io);
+  const code = await runBuildData(['--flagged', flagged, '--package', pkg, ...args], io);
   return { code, out: lines.out.join('\n'), err: lines.err.join('\n') };
 }
 
@@ -140,9 +140,9 @@ describe('paintRanges', () => {
 });
 
 describe('build-data on the fixtures', () => {
-  it('merges adjacent package rows and records orgs, versions and totals', () => {
+  it('merges adjacent package rows and records orgs, versions and totals', async () => {
     const out = tempDir();
-    const result = run(['--out', out]);
+    const result = await run(['--out', out]);
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
     const { table, meta } = readOutput(out);
@@ -163,17 +163,17 @@ describe('build-data on the fixtures', () => {
     expect(meta.curatedListSha256).toBe(createHash('sha256').update(readFileSync(fixture('flagged', 'asns.tsv'))).digest('hex'));
   });
 
-  it('is deterministic: a second run writes byte-identical files', () => {
+  it('is deterministic: a second run writes byte-identical files', async () => {
     const a = tempDir();
     const b = tempDir();
-    expect(run(['--out', a]).code).toBe(0);
-    expect(run(['--out', b]).code).toBe(0);
+    expect((await run(['--out', a])).code).toBe(0);
+    expect((await run(['--out', b])).code).toBe(0);
     for (const file of ['ip-table.bin', 'ip-table-meta.json']) expect(readFileSync(join(a, file)).equals(readFileSync(join(b, file))), file).toBe(true);
   });
 
-  it('lets extra prefixes carve out and re-flag package space', () => {
+  it('lets extra prefixes carve out and re-flag package space', async () => {
     const out = tempDir();
-    const result = run(['--out', out, '--extra', fixture('extra-carve.tsv')]);
+    const result = await run(['--out', out, '--extra', fixture('extra-carve.tsv')]);
     expect(result.err).toBe('');
     const { table, meta } = readOutput(out);
     expect(rangesOf(table, 4)).toEqual([
@@ -195,41 +195,41 @@ describe('build-data on the fixtures', () => {
     ]);
   });
 
-  it('--check passes on a fresh build and fails when a committed file differs', () => {
+  it('--check passes on a fresh build and fails when a committed file differs', async () => {
     const out = tempDir();
-    expect(run(['--out', out]).code).toBe(0);
-    const ok = run(['--out', out, '--check']);
+    expect((await run(['--out', out])).code).toBe(0);
+    const ok = await run(['--out', out, '--check']);
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/matches a fresh build/);
 
     const metaPath = join(out, 'ip-table-meta.json');
     writeFileSync(metaPath, readFileSync(metaPath, 'utf8').replace('"v4Ranges": 4', '"v4Ranges": 5'));
-    const stale = run(['--out', out, '--check']);
+    const stale = await run(['--out', out, '--check']);
     expect(stale.code).toBe(1);
     expect(stale.err).toMatch(/not reproducible[\s\S]*ip-table-meta\.json differs from a fresh build/);
 
     rmSync(join(out, 'ip-table.bin'));
-    expect(run(['--out', out, '--check']).err).toMatch(/ip-table\.bin is missing/);
+    expect((await run(['--out', out, '--check'])).err).toMatch(/ip-table\.bin is missing/);
   });
 });
 
 describe('build-data guards (nothing is written when one fires)', () => {
-  it('refuses a high-confidence ASN without ranges', () => {
+  it('refuses a high-confidence ASN without ranges', async () => {
     const flagged = tempDir();
     cpSync(fixture('flagged'), flagged, { recursive: true });
     const asns = join(flagged, 'asns.tsv');
     writeFileSync(asns, readFileSync(asns, 'utf8').replace('64503\tchina-unicom\t\tmedium', '64503\tchina-unicom\t\thigh'));
     const out = tempDir();
-    const result = run(['--out', out], { flagged });
+    const result = await run(['--out', out], { flagged });
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/1 high-confidence ASN\(s\) have no ranges in the data: AS64503 \(Example Unicom spare\)/);
     expect(result.err).toMatch(/Nothing was written/);
     expect(readdirSync(out)).toEqual([]);
   });
 
-  it('refuses a table more than 10% smaller than the committed one, unless --allow-shrink', () => {
+  it('refuses a table more than 10% smaller than the committed one, unless --allow-shrink', async () => {
     const out = tempDir();
-    expect(run(['--out', out]).code).toBe(0);
+    expect((await run(['--out', out])).code).toBe(0);
     const metaPath = join(out, 'ip-table-meta.json');
     const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as IpTableMeta;
     meta.totals.v4Ranges = 5; // committed 5, new 4: -20%
@@ -237,13 +237,13 @@ describe('build-data guards (nothing is written when one fires)', () => {
     writeFileSync(metaPath, committedMeta);
     const tableBefore = readFileSync(join(out, 'ip-table.bin'));
 
-    const refused = run(['--out', out]);
+    const refused = await run(['--out', out]);
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/shrink by more than 10%: IPv4 ranges 5 -> 4 \(-20\.0%\)/);
     expect(readFileSync(metaPath, 'utf8')).toBe(committedMeta);
     expect(readFileSync(join(out, 'ip-table.bin')).equals(tableBefore)).toBe(true);
 
-    expect(run(['--out', out, '--allow-shrink']).code).toBe(0);
+    expect((await run(['--out', out, '--allow-shrink'])).code).toBe(0);
     expect(readOutput(out).meta.totals.v4Ranges).toBe(4);
   });
 
@@ -255,9 +255,9 @@ describe('build-data guards (nothing is written when one fires)', () => {
     expect(checkShrink(base, { ...base, v6Ranges: 20 })).toEqual([]);
   });
 
-  it('reports every malformed line of the CSVs and extra files as FILE:LINE and writes nothing', () => {
+  it('reports every malformed line of the CSVs and extra files as FILE:LINE and writes nothing', async () => {
     const out = tempDir();
-    const result = run(['--out', out, '--extra', fixture('extra-bad.tsv')], { pkg: fixture('pkg-bad') });
+    const result = await run(['--out', out, '--extra', fixture('extra-bad.tsv')], { pkg: fixture('pkg-bad') });
     expect(result.code).toBe(1);
     const lines = result.err.split('\n').map((l) => l.trim());
     const v4File = lines.find((l) => l.includes('asn-ipv4-num.csv:2:'))!.split(':2:')[0];
@@ -278,17 +278,17 @@ describe('build-data guards (nothing is written when one fires)', () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
-  it('refuses a curated list that does not parse', () => {
+  it('refuses a curated list that does not parse', async () => {
     const flagged = tempDir();
     cpSync(fixture('flagged'), flagged, { recursive: true });
     writeFileSync(join(flagged, 'asns.tsv'), `${readFileSync(join(flagged, 'asns.tsv'), 'utf8')}64510\tchina-telecom\t\thgh\tLook-alike\t\tx\n`);
-    const result = run(['--out', tempDir()], { flagged });
+    const result = await run(['--out', tempDir()], { flagged });
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/the curated list does not parse:\n\s+asns\.tsv:7: AS64510 is a look-alike in lookalikes\.tsv and must not be flagged\n\s+asns\.tsv:7: confidence "hgh" is not high, medium or low/);
   });
 
-  it('rejects unknown arguments with the usage', () => {
-    const result = run(['--bogus']);
+  it('rejects unknown arguments with the usage', async () => {
+    const result = await run(['--bogus']);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/unknown argument "--bogus"[\s\S]*Usage:/);
     expect(dataDateOf('2.3.2026061719')).toBe('2026-06-17');

@@ -1,5 +1,6 @@
-// `npm run data`: rebuilds the bundled IP table from the pinned package and
-// the curated list. The work lives in scripts/lib/ so tests can drive it.
+// `npm run data`: rebuilds the bundled IP table from the pinned package, the
+// curated list and, with --rib, BGP RIB dumps. The work lives in scripts/lib/
+// so tests can drive it.
 import { runBuildData } from './lib/run-build-data.ts';
 
-process.exitCode = runBuildData(process.argv.slice(2));
+process.exitCode = await runBuildData(process.argv.slice(2));

@@ -5,6 +5,7 @@ import type { AsnEntry, Confidence, OperatorId } from '../../src/engine/types.ts
 import { checkHighConfidenceHaveRanges, type TableTotals } from './data-guards.ts';
 import { paintRanges, V4_OPS, V6_OPS, type Interval, type Segment } from './paint-ranges.ts';
 import { readExtraPrefixes, readPackageV4, readPackageV6, type TextFile } from './read-ranges.ts';
+import { formatOrigins, keepOverlapping, type RibStats } from './read-rib.ts';
 
 // The whole build in memory: curated list + package CSVs + extra prefix files
 // in, the serialized table and its meta file out. No file system here, so
@@ -21,6 +22,12 @@ export interface BuildInputs {
   v6Csv: TextFile;
   /** "prefix<TAB>asn" files, in command-line order (later wins a tie). */
   extras: TextFile[];
+  /**
+   * Origins read from BGP RIB dumps (see read-rib.ts), if any: they beat the
+   * package wherever they announce, the more specific prefix winning; an
+   * extra file beats them at equal prefix length.
+   */
+  bgp?: { v4: Interval<number>[]; v6: Interval<bigint>[]; stats: RibStats };
 }
 
 export interface AsnMeta {
@@ -37,6 +44,8 @@ export interface AsnMeta {
 export interface IpTableMeta {
   source: { package: string; version: string; dataDate: string; licence: string };
   extraInputs: { file: string; sha256: string; prefixes: number }[];
+  /** Present only when the table was built with --rib: the dumps and what was read from them. */
+  bgp?: RibStats;
   attribution: string;
   totals: TableTotals;
   asns: Record<string, AsnMeta>;
@@ -50,6 +59,10 @@ export interface BuildOutput {
   table: Uint8Array;
   meta: IpTableMeta;
   metaJson: string;
+  /** The table's ranges, for the report of what changed. */
+  segments: { v4: Segment<number>[]; v6: Segment<bigint>[] };
+  /** The BGP layer to commit as data/bgp/origins.tsv, when the build had one. */
+  bgpOrigins: string | undefined;
 }
 
 export class BuildDataError extends Error {
@@ -88,6 +101,20 @@ export function buildIpData(inputs: BuildInputs): BuildOutput {
   const v6 = readPackageV6(inputs.v6Csv, curated, problems);
   const v4Intervals: Interval<number>[] = v4.intervals;
   const v6Intervals: Interval<bigint>[] = v6.intervals;
+  let bgpOrigins: string | undefined;
+  if (inputs.bgp !== undefined) {
+    // Only the prefixes that can change the table (see read-rib.ts); the
+    // same list is written to data/bgp/origins.tsv, so a rebuild from it
+    // paints exactly these intervals in this order.
+    const flaggedV4 = [...v4Intervals, ...inputs.bgp.v4].filter((i) => curated.has(i.asn));
+    const flaggedV6 = [...v6Intervals, ...inputs.bgp.v6].filter((i) => curated.has(i.asn));
+    const bgpV4 = keepOverlapping(inputs.bgp.v4, flaggedV4);
+    const bgpV6 = keepOverlapping(inputs.bgp.v6, flaggedV6);
+    // After the package rows, before the extras: the painter's tie-break is input order.
+    for (const interval of bgpV4) v4Intervals.push(interval);
+    for (const interval of bgpV6) v6Intervals.push(interval);
+    bgpOrigins = formatOrigins(bgpV4, bgpV6, inputs.bgp.stats);
+  }
   const extraInputs: IpTableMeta['extraInputs'] = [];
   for (const file of inputs.extras) {
     const extra = readExtraPrefixes(file, problems);
@@ -108,8 +135,8 @@ export function buildIpData(inputs: BuildInputs): BuildOutput {
 
   const table = encodeIpTable(v4Segments.map(toRangeInput), v6Segments.map(toRangeInput));
   const orgs = new Map([...v6.orgs, ...v4.orgs]);
-  const meta = buildMeta({ version, entries, v4Segments, v6Segments, orgs, extraInputs, asnsTsv: inputs.flagged.asnsTsv });
-  return { table, meta, metaJson: `${JSON.stringify(meta, null, 2)}\n` };
+  const meta = buildMeta({ version, entries, v4Segments, v6Segments, orgs, extraInputs, asnsTsv: inputs.flagged.asnsTsv, bgp: inputs.bgp?.stats });
+  return { table, meta, metaJson: `${JSON.stringify(meta, null, 2)}\n`, segments: { v4: v4Segments, v6: v6Segments }, bgpOrigins };
 }
 
 function readVersion(file: TextFile): { version: string; dataDate: string } {
@@ -142,6 +169,7 @@ interface MetaParts {
   orgs: ReadonlyMap<number, string>;
   extraInputs: IpTableMeta['extraInputs'];
   asnsTsv: string;
+  bgp: RibStats | undefined;
 }
 
 function buildMeta(parts: MetaParts): IpTableMeta {
@@ -180,7 +208,9 @@ function buildMeta(parts: MetaParts): IpTableMeta {
   return {
     source: { package: PACKAGE_NAME, version: parts.version.version, dataDate: parts.version.dataDate, licence: LICENCE },
     extraInputs: parts.extraInputs,
-    attribution: attributionText(parts.version.version, parts.extraInputs.length > 0),
+    // Only with --rib, so a table built without RIBs keeps its exact bytes.
+    ...(parts.bgp !== undefined ? { bgp: parts.bgp } : {}),
+    attribution: attributionText(parts.version.version, parts.extraInputs.length > 0, parts.bgp !== undefined),
     totals: { v4Ranges: parts.v4Segments.length, v4Addresses, v6Ranges: parts.v6Segments.length, v6Addresses: v6Addresses.toString() },
     asns,
     asnsWithoutRanges,
@@ -189,13 +219,18 @@ function buildMeta(parts: MetaParts): IpTableMeta {
 }
 
 /** The credit CC BY 4.0 asks for, including that the data was modified. */
-function attributionText(version: string, withExtras: boolean): string {
+function attributionText(version: string, withExtras: boolean, withBgp: boolean): string {
   return (
+    (withBgp
+      ? 'BGP origins from the RIB dumps listed in bgp.files (RouteViews, University of Oregon, https://www.routeviews.org; ' +
+        'RIPE NCC Routing Information Service, https://ris.ripe.net), which decide wherever they announce a prefix. '
+      : '') +
     `IP-to-ASN data from ${PACKAGE_NAME} ${version} (https://github.com/sapics/ip-location-db), ` +
     'built from RouteViews (https://www.routeviews.org), the DB-IP IP to ASN Lite database (https://db-ip.com) ' +
     'and NRO / regional internet registry statistics (https://www.nro.net), licensed under CC BY 4.0 ' +
     '(https://creativecommons.org/licenses/by/4.0/). Modified: filtered to the ASNs curated in data/flagged/asns.tsv ' +
     'and adjacent ranges of the same ASN merged' +
+    (withBgp ? '; the package fills only the space no BGP announcement covers' : '') +
     (withExtras ? '; prefixes from the extra inputs listed in extraInputs override the package where they apply.' : '.')
   );
 }

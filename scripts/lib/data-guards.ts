@@ -26,7 +26,7 @@ export function checkHighConfidenceHaveRanges(entries: readonly AsnEntry[], asns
   const list = missing.map((e) => `AS${e.asn} (${e.name})`).join(', ');
   return [
     `${missing.length} high-confidence ASN(s) have no ranges in the data: ${list}. ` +
-      'Lower the confidence in data/flagged/asns.tsv with a note saying why, or feed a fresher input with --extra.',
+      'Lower the confidence in data/flagged/asns.tsv with a note saying why, or feed fresher data with --rib or --extra.',
   ];
 }
 
@@ -70,4 +70,38 @@ export function readTotals(metaText: string): TableTotals | string {
     return '"totals" must hold v4Ranges, v4Addresses, v6Ranges (numbers) and v6Addresses (a decimal string)';
   }
   return { v4Ranges, v4Addresses, v6Ranges, v6Addresses };
+}
+
+/**
+ * An operator still in the curated list that had ranges in the committed
+ * table must keep some: all of an operator's space disappearing means a bad
+ * input, not routing news. Not waived by --allow-shrink. Reads the committed
+ * meta file's per-ASN counts; an unreadable file is the shrink check's to report.
+ */
+export function checkNoOperatorVanishes(previousMetaText: string, next: { asns: Record<string, { operatorId: string; v4Ranges: number; v6Ranges: number }> }): string[] {
+  let previous: { asns?: Record<string, { operatorId?: unknown; v4Ranges?: unknown; v6Ranges?: unknown }> };
+  try {
+    previous = JSON.parse(previousMetaText) as typeof previous;
+  } catch {
+    return [];
+  }
+  const rangesByOperator = (asns: Record<string, { operatorId?: unknown; v4Ranges?: unknown; v6Ranges?: unknown }>): Map<string, number> => {
+    const map = new Map<string, number>();
+    for (const m of Object.values(asns)) {
+      if (typeof m.operatorId !== 'string') continue;
+      const ranges = (typeof m.v4Ranges === 'number' ? m.v4Ranges : 0) + (typeof m.v6Ranges === 'number' ? m.v6Ranges : 0);
+      map.set(m.operatorId, (map.get(m.operatorId) ?? 0) + ranges);
+    }
+    return map;
+  };
+  const before = rangesByOperator(previous.asns ?? {});
+  const after = rangesByOperator(next.asns);
+  const problems: string[] = [];
+  for (const [operator, ranges] of after) {
+    const had = before.get(operator) ?? 0;
+    if (had > 0 && ranges === 0) {
+      problems.push(`operator ${operator} had ${had} range(s) in the committed table and has none now: check the inputs (a RIB dump that is not a full table?)`);
+    }
+  }
+  return problems;
 }

@@ -426,6 +426,23 @@ describe('RequestWatcher', () => {
     expect(tracker.commit({ tabId: 5, url: 'https://b.example/next', site: 'b.example', time: time++, forwardBack: false }).partial).toBeUndefined();
   });
 
+  it('puts a top-level document\'s requests that arrive before its commit on that document (Chrome, by documentId)', async () => {
+    const { tracker, watcher } = setup();
+    const blank = tracker.commit({ tabId: 6, url: 'about:blank', site: '', time: time++, documentId: 'BLANK', forwardBack: false });
+    await watcher.handle(event({ kind: 'redirect', url: 'https://shop.example/checkout', type: 'main_frame', ip: '192.0.2.1', tabId: 6, requestId: 'nav6' }));
+    await watcher.handle(event({ kind: 'response', url: 'https://shop.example/checkout', type: 'main_frame', ip: '192.0.2.1', tabId: 6, requestId: 'nav6' }));
+    // A blocked script's error overtakes the commit of the document that asked for it.
+    await watcher.handle(event({ kind: 'error', url: 'https://x.cmpassport.com/a.js', ip: null, blocked: true, tabId: 6, documentId: 'CHECKOUT' }));
+    expect(blank.endpoints).toEqual([]);
+    const checkout = tracker.commit({ tabId: 6, url: 'https://shop.example/checkout', site: 'shop.example', time: time++, documentId: 'CHECKOUT', forwardBack: false });
+    expect(tracker.tab(6)!.current).toBe(checkout);
+    expect(checkout.endpoints.map((e) => [e.host, e.blocked])).toEqual([['x.cmpassport.com', 1]]);
+    expect(checkout.url).toBe('https://shop.example/checkout');
+    // A subframe's own documentId is never the page's: its requests count on the page on screen.
+    await watcher.handle(event({ url: 'https://y.cmpassport.com/b.js', tabId: 6, frameId: 3, documentId: 'FRAME' }));
+    expect(checkout.endpoints.map((e) => e.host)).toEqual(['x.cmpassport.com', 'y.cmpassport.com']);
+  });
+
   describe('blocked requests', () => {
     it('counts a blocked request as tried but not reached, and a page whose every flagged request was blocked as blocked', async () => {
       const { tracker, watcher, navigate } = setup();

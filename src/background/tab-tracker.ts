@@ -16,6 +16,12 @@ export interface TabState {
   provisional: Record<string, PageView>;
   /** Chrome prerendered documents, by documentId, until activated or dropped. */
   prerendered: Record<string, PageView>;
+  /**
+   * Chrome: top-level documents whose requests arrived before their commit
+   * (webRequest and webNavigation are separate streams; a blocked request's
+   * error is not held up by the network), by documentId, until they commit.
+   */
+  pending?: Record<string, PageView>;
   /** Page views this tab showed before, newest first, for back/forward-cache restores. */
   recent: PageView[];
   /**
@@ -26,7 +32,7 @@ export interface TabState {
   committedAhead?: string | null;
 }
 
-export const TAB_LIMITS = { recent: 3, prerendered: 4, provisional: 4 } as const;
+export const TAB_LIMITS = { recent: 3, prerendered: 4, provisional: 4, pending: 4 } as const;
 
 export interface CommitDetails {
   tabId: number;
@@ -124,6 +130,18 @@ export class TabTracker {
     return view;
   }
 
+  private pendingFor(state: TabState, documentId: string, time: number): PageView {
+    state.pending ??= {};
+    let view = state.pending[documentId];
+    if (!view) {
+      view = newPageView(state.tabId, '', '', time, documentId);
+      state.pending[documentId] = view;
+      const ids = Object.keys(state.pending);
+      if (ids.length > TAB_LIMITS.pending) delete state.pending[ids[0]!];
+    }
+    return view;
+  }
+
   /** The main_frame request with this id failed: the tab now shows an error page for it. */
   navigationFailed(requestId: string, time: number): Attribution | undefined {
     const tabId = this.provisionalTab.get(requestId);
@@ -155,6 +173,12 @@ export class TabTracker {
     if (documentId !== undefined && state.prerendered[documentId]) {
       view = state.prerendered[documentId];
       delete state.prerendered[documentId];
+    } else if (documentId !== undefined && state.pending?.[documentId]) {
+      // Its early requests, and its navigation's own hops.
+      view = state.pending[documentId];
+      delete state.pending[documentId];
+      const hops = this.takeProvisional(state, details.url);
+      if (hops) mergePageView(view, hops);
     } else if (documentId !== undefined && state.current?.documentId === documentId) {
       return state.current; // the same document committing again: nothing starts
     } else if (documentId !== undefined) {
@@ -203,13 +227,16 @@ export class TabTracker {
   }
 
   /** The page view a request of a tab's frame belongs to (not its top-level navigation). */
-  forFrame(tabId: number, time: number, documentId?: string): Attribution {
+  forFrame(tabId: number, time: number, documentId?: string, topFrame = false): Attribution {
     const state = this.ensureTab(tabId);
     // Chrome says which document a request came from: a late request of a
     // page the tab already left (an unload beacon) goes to that page.
     if (documentId !== undefined && state.current?.documentId !== documentId) {
       const old = state.recent.find((v) => v.documentId === documentId);
       if (old) return { tabId, view: old, visible: false };
+      // A top-level document the tab has not committed yet, as far as we know: its
+      // requests wait in a page view of their own, which its commit then shows.
+      if (topFrame && state.current?.documentId) return { tabId, view: this.pendingFor(state, documentId, time), visible: false };
     }
     if (!state.current) {
       // A request before any commit we saw: the extension started after the page did.

@@ -1,4 +1,5 @@
 import { Window } from 'happy-dom';
+import { auditedRequest } from './test-fixtures.ts';
 import { describe, expect, it } from 'vitest';
 import { createClassifier } from '../data/engine-data.ts';
 import { loadEngineDataFromDisk } from '../data/node.ts';
@@ -10,23 +11,7 @@ const classifier = createClassifier(loadEngineDataFromDisk());
 const EVIL = `https://shop.example.com/?q="><script>alert(1)</script>&x='y'`;
 const EVIL_SCRIPT = `https://shop.example.com/<img src=x onerror=alert(1)>.js`;
 
-function request(url: string, patch: Partial<AuditedRequest> = {}): AuditedRequest {
-  return {
-    url,
-    host: new URL(url).hostname,
-    method: 'GET',
-    resourceType: 'script',
-    frameUrl: EVIL,
-    targetType: 'page',
-    ip: null,
-    ipSource: 'none',
-    fromCache: false,
-    failed: false,
-    bodyBytes: 0,
-    initiators: [],
-    ...patch,
-  };
-}
+const request = (url: string, patch: Partial<AuditedRequest> = {}): AuditedRequest => auditedRequest(url, EVIL, patch);
 
 function sample(interact = true): AuditReport {
   const flagged = buildPageReport(

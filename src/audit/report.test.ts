@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { auditedRequest } from './test-fixtures.ts';
 import { createClassifier } from '../data/engine-data.ts';
 import { loadEngineDataFromDisk, readListFiles } from '../data/node.ts';
 import { makeCanaries } from './canary.ts';
@@ -9,23 +10,7 @@ const data = loadEngineDataFromDisk();
 const classifier = createClassifier(data);
 const PAGE = 'https://shop.example.com/login';
 
-function request(url: string, patch: Partial<AuditedRequest> = {}): AuditedRequest {
-  return {
-    url,
-    host: new URL(url).hostname,
-    method: 'GET',
-    resourceType: 'script',
-    frameUrl: PAGE,
-    targetType: 'page',
-    ip: null,
-    ipSource: 'none',
-    fromCache: false,
-    failed: false,
-    bodyBytes: 0,
-    initiators: [],
-    ...patch,
-  };
-}
+const request = (url: string, patch: Partial<AuditedRequest> = {}): AuditedRequest => auditedRequest(url, PAGE, patch);
 
 function page(requests: AuditedRequest[], patch: Partial<PageInput> = {}): PageInput {
   return { url: PAGE, finalUrl: PAGE, status: 'ok', error: null, durationMs: 1234.4, requests, ...patch };

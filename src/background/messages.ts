@@ -21,7 +21,51 @@ export type Request =
   /** The blocked-page asks why `url` was blocked. */
   | { type: 'explain-block'; url: string }
   /** The blocked-page's "Continue once": let this tab load `url` (and what that page loads) this once. */
-  | { type: 'continue-once'; url: string };
+  | { type: 'continue-once'; url: string }
+  /** Which network data is in use and how updates stand (options page, popup footer). */
+  | { type: 'get-data-status' }
+  /** The options page's "Check now": a check at once, even if one ran today; answers when it is done. */
+  | { type: 'check-data-now' };
+
+/** Which network data the extension uses, and the state of updates: the answer to get-data-status and check-data-now. */
+export interface DataStatus {
+  inUse: {
+    /** "<data date>.<build>", e.g. "2026-06-17.0" for the data shipped in the extension. */
+    version: string;
+    /** The date of the network data (BGP dump day, or the feed's date). */
+    dataDate: string;
+    /** "bundled": shipped in the extension; "update": a signed bundle fetched and verified. */
+    source: 'bundled' | 'update';
+    /** When the update was verified and applied (ms since the epoch); null for the bundled data. */
+    appliedAt: number | null;
+  };
+  bundledVersion: string;
+  updates: {
+    enabled: boolean;
+    /** The URL checks go to (the default release URL unless a mirror is set). */
+    url: string;
+    /** The organisation set `dataUpdates` (the switch is not the user's), `dataUpdateUrl`, or locked all settings. */
+    enabledManaged: boolean;
+    urlManaged: boolean;
+  };
+  /** The last check, or null when none ran since updates were turned on. */
+  lastCheck: DataCheck | null;
+  /** A check is running now. */
+  checking: boolean;
+}
+
+export type DataCheckOutcome = 'applied' | 'up-to-date' | 'rejected' | 'failed';
+
+export interface DataCheck {
+  /** ms since the epoch. */
+  at: number;
+  /** applied: a newer bundle is in use; up-to-date: the server has the version in use; rejected: the bundle failed a check; failed: it could not be fetched or stored. */
+  outcome: DataCheckOutcome;
+  /** For rejected and failed: one line that says what was wrong (shown as is). */
+  message: string | null;
+  /** The version the server offered, when it could be read. */
+  version: string | null;
+}
 
 /** What the popup shows of blocking for the tab's page. */
 export interface ProtectionStatus {
@@ -96,6 +140,8 @@ interface Context {
   continueOnce: (url: string) => Promise<ContinueOnceReply>;
   /** "Clear all data" also forgets the hosts learned on flagged networks. */
   clearLearned: () => Promise<void>;
+  dataStatus: () => DataStatus;
+  checkDataNow: () => Promise<DataStatus>;
 }
 
 /** Only the extension's own pages may ask: a web page's content script sends reports, never requests. */
@@ -143,6 +189,10 @@ export function handleMessage(message: unknown, context: Context): Promise<unkno
     case 'continue-once':
       if (typeof message.url !== 'string') return undefined;
       return ready.then(() => context.continueOnce(message.url));
+    case 'get-data-status':
+      return ready.then(() => context.dataStatus());
+    case 'check-data-now':
+      return ready.then(() => context.checkDataNow());
     default:
       return undefined;
   }

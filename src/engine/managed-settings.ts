@@ -1,4 +1,4 @@
-import type { ProtectionMode, Settings } from './settings.ts';
+import { validateUpdateUrl, type ProtectionMode, type Settings } from './settings.ts';
 import { CONFIDENCE_RANK, OPERATOR_IDS, type Confidence, type OperatorId } from './types.ts';
 import { validateCidr, validateDomain, type UserCidr, type UserDomain } from './user-entries.ts';
 
@@ -27,7 +27,17 @@ import { validateCidr, validateDomain, type UserCidr, type UserDomain } from './
 //   applied on top whenever settings are read, so removing it restores the
 //   user's own choices.
 
-export type ManagedKey = 'protection' | 'blockPhoneLogin' | 'operators' | 'minConfidence' | 'allowlist' | 'customDomains' | 'customCidrs' | 'lockSettings';
+export type ManagedKey =
+  | 'protection'
+  | 'blockPhoneLogin'
+  | 'operators'
+  | 'minConfidence'
+  | 'allowlist'
+  | 'customDomains'
+  | 'customCidrs'
+  | 'lockSettings'
+  | 'dataUpdates'
+  | 'dataUpdateUrl';
 
 export const MANAGED_KEYS: readonly ManagedKey[] = Object.freeze([
   'protection',
@@ -38,6 +48,8 @@ export const MANAGED_KEYS: readonly ManagedKey[] = Object.freeze([
   'customDomains',
   'customCidrs',
   'lockSettings',
+  'dataUpdates',
+  'dataUpdateUrl',
 ] as const);
 
 export interface ManagedPolicy {
@@ -49,6 +61,10 @@ export interface ManagedPolicy {
   customDomains?: UserDomain[];
   customCidrs?: UserCidr[];
   lockSettings?: boolean;
+  /** Signed network-data updates on (true) or off (false) for every user. */
+  dataUpdates?: boolean;
+  /** Where to fetch them: the organisation's own mirror. */
+  dataUpdateUrl?: string;
 }
 
 export interface ManagedProblem {
@@ -145,6 +161,11 @@ const CHECKS: { [K in ManagedKey]: (value: unknown) => Checked<NonNullable<Manag
       (entry) => entry.cidr,
     ),
   lockSettings: booleanOf,
+  dataUpdates: booleanOf,
+  dataUpdateUrl: (value) => {
+    const url = validateUpdateUrl(value);
+    return url.ok ? url : { ok: false, reason: url.errors.join('; ') };
+  },
 };
 
 const isManagedKey = (key: string): key is ManagedKey => (MANAGED_KEYS as readonly string[]).includes(key);
@@ -187,6 +208,10 @@ export function applyManagedPolicy(user: Settings, policy: ManagedPolicy): Setti
       mode: policy.protection ?? user.protection.mode,
       blockPhoneLogin: policy.blockPhoneLogin ?? user.protection.blockPhoneLogin,
       allowedSites: policy.lockSettings === true ? [] : [...user.protection.allowedSites],
+    },
+    dataUpdates: {
+      enabled: policy.dataUpdates ?? user.dataUpdates.enabled,
+      url: policy.dataUpdateUrl ?? user.dataUpdates.url,
     },
   };
 }

@@ -19,6 +19,47 @@ export interface Settings {
   notifications: NotificationSettings;
   /** Blocking; off (warn only) by default. */
   protection: ProtectionSettings;
+  /** Signed network-data updates; off by default (the extension makes no request of its own until turned on). */
+  dataUpdates: DataUpdateSettings;
+}
+
+/**
+ * `enabled`: check for a newer signed data bundle at most once a day.
+ * `url`: where from; null is the project's release (DEFAULT_DATA_UPDATE_URL).
+ * Any URL is safe to trust with delivery, because a bundle is applied only
+ * when it is signed with the pinned key: a mirror changes who sees the
+ * request, never what data is used.
+ */
+export interface DataUpdateSettings {
+  enabled: boolean;
+  url: string | null;
+}
+
+/** The fixed-name asset of the data workflow's latest release (.github/workflows/data.yml). */
+export const DEFAULT_DATA_UPDATE_URL = 'https://github.com/carrier-watch/carrier-watch/releases/latest/download/carrier-watch-data.cwdata';
+
+export const DEFAULT_DATA_UPDATES: DataUpdateSettings = Object.freeze({ enabled: false, url: null }) as DataUpdateSettings;
+
+/**
+ * An update URL: https, or plain http only to this machine (a test server,
+ * or an organisation's local mirror). Never credentials in the URL: the
+ * request carries nothing that identifies the user.
+ */
+export function validateUpdateUrl(value: unknown): Validation<string> {
+  if (typeof value !== 'string' || value.trim() === '') return { ok: false, errors: [`update URL ${JSON.stringify(value)} must be a non-empty string`] };
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    return { ok: false, errors: [`update URL "${value}" is not a URL`] };
+  }
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    return { ok: false, errors: [`update URL "${value}" must be https (plain http only to 127.0.0.1, localhost or [::1])`] };
+  }
+  if (url.username !== '' || url.password !== '') return { ok: false, errors: [`update URL "${value}" must not carry a user name or password`] };
+  url.hash = '';
+  return { ok: true, value: url.href };
 }
 
 export type ProtectionMode = 'warn' | 'block';
@@ -64,6 +105,7 @@ export const DEFAULT_SETTINGS: Settings = {
   logRetentionDays: 30,
   notifications: DEFAULT_NOTIFICATIONS,
   protection: DEFAULT_PROTECTION,
+  dataUpdates: DEFAULT_DATA_UPDATES,
 };
 
 export function parseSettings(raw: unknown): Validation<Settings> {
@@ -104,8 +146,9 @@ export function parseSettings(raw: unknown): Validation<Settings> {
   }
   const notifications = parseNotifications(input['notifications'], errors);
   const protection = parseProtection(input['protection'], errors);
+  const dataUpdates = parseDataUpdates(input['dataUpdates'], errors);
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, value: { version: SETTINGS_VERSION, enabledOperators, minConfidence, user, logRetentionDays, notifications, protection } };
+  return { ok: true, value: { version: SETTINGS_VERSION, enabledOperators, minConfidence, user, logRetentionDays, notifications, protection, dataUpdates } };
 }
 
 /** Settings written before notifications existed have none: they read as both off. */
@@ -153,6 +196,29 @@ function parseProtection(raw: unknown, errors: string[]): ProtectionSettings {
   } else if (sites !== undefined) errors.push('protection "allowedSites" must be a list');
   const unknown = Object.keys(input).filter((key) => key !== 'mode' && key !== 'blockPhoneLogin' && key !== 'allowedSites');
   if (unknown.length > 0) errors.push(`unknown protection setting ${unknown.map((k) => `"${k}"`).join(', ')}`);
+  return out;
+}
+
+/** Settings written before data updates existed have none: they read as off. */
+function parseDataUpdates(raw: unknown, errors: string[]): DataUpdateSettings {
+  if (raw === undefined) return DEFAULT_DATA_UPDATES;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    errors.push('"dataUpdates" must be an object');
+    return DEFAULT_DATA_UPDATES;
+  }
+  const input = raw as Record<string, unknown>;
+  const out: DataUpdateSettings = { ...DEFAULT_DATA_UPDATES };
+  const enabled = input['enabled'];
+  if (typeof enabled === 'boolean') out.enabled = enabled;
+  else if (enabled !== undefined) errors.push(`data updates "enabled" must be true or false (got ${JSON.stringify(enabled)})`);
+  const url = input['url'];
+  if (url !== undefined && url !== null) {
+    const checked = validateUpdateUrl(url);
+    if (checked.ok) out.url = checked.value;
+    else errors.push(...checked.errors);
+  }
+  const unknown = Object.keys(input).filter((key) => key !== 'enabled' && key !== 'url');
+  if (unknown.length > 0) errors.push(`unknown data update setting ${unknown.map((k) => `"${k}"`).join(', ')}`);
   return out;
 }
 

@@ -9,6 +9,7 @@ import { noInnerHtmlPlugin } from './scripts/no-inner-html-plugin.ts';
 import { noticesPlugin } from './scripts/notices-plugin.ts';
 import { contentScriptsPlugin, type ContentScriptEntry } from './scripts/content-scripts-plugin.ts';
 import { manifestFor, type Browser, type ManifestSource } from './scripts/manifest-for-browser.ts';
+import { metaDataDate } from './src/data/bundle.ts';
 
 // One Vite build per browser (`--mode chrome` / `--mode firefox`), each into
 // dist/<browser>/, from the one manifest.json; the version comes from
@@ -16,6 +17,20 @@ import { manifestFor, type Browser, type ManifestSource } from './scripts/manife
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 const source = JSON.parse(readFileSync(new URL('./manifest.json', import.meta.url), 'utf8')) as ManifestSource;
+const dataDate = metaDataDate(JSON.parse(readFileSync(new URL('./src/data/generated/ip-table-meta.json', import.meta.url), 'utf8')));
+if (!dataDate) throw new Error('src/data/generated/ip-table-meta.json has no data date (npm run data)');
+
+/**
+ * CW_DATA_BUNDLE_KEY: a public key (JWK JSON) trusted instead of the pinned one, for the browser
+ * tests' own signing key (src/data/build-constants.ts). Such a build goes to dist/<browser>-testkey.
+ */
+function testBundleKey(): JsonWebKey | null {
+  const raw = process.env['CW_DATA_BUNDLE_KEY'];
+  if (!raw) return null;
+  const key = JSON.parse(raw) as JsonWebKey;
+  if (key.kty !== 'EC' || key.crv !== 'P-256' || !key.x || !key.y || 'd' in key) throw new Error('CW_DATA_BUNDLE_KEY must be the public half of a P-256 key, as JWK');
+  return { kty: key.kty, crv: key.crv, x: key.x, y: key.y };
+}
 
 export default defineConfig(({ mode }) => {
   if (mode !== 'chrome' && mode !== 'firefox') throw new Error(`build with --mode chrome or --mode firefox (got "${mode}")`);
@@ -23,7 +38,12 @@ export default defineConfig(({ mode }) => {
   const target = browser === 'chrome' ? 'chrome116' : 'firefox140';
   // Content scripts are built apart (see content-scripts-plugin.ts): crx never sees them.
   const { content_scripts: contentScripts = [], ...manifest } = manifestFor(browser, source, pkg.version) as { content_scripts?: ContentScriptEntry[] };
+  const testKey = testBundleKey();
   return {
+    define: {
+      __CW_BUNDLED_DATA_DATE__: JSON.stringify(dataDate),
+      __CW_DATA_BUNDLE_KEY__: JSON.stringify(testKey),
+    },
     // manifest.json is plain JSON, so its type is asserted here; crx checks it while building.
     plugins: [
       flaggedListPlugin(new URL('./data/flagged/', import.meta.url)),
@@ -38,7 +58,7 @@ export default defineConfig(({ mode }) => {
       browser === 'chrome' ? dnrRulesetsPlugin(new URL('./data/flagged/', import.meta.url)) : null,
     ],
     build: {
-      outDir: `dist/${browser}`,
+      outDir: testKey ? `dist/${browser}-testkey` : `dist/${browser}`,
       emptyOutDir: true,
       target,
       // Minified: the service worker parses its script at every cold start (see npm run

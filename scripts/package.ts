@@ -95,6 +95,8 @@ function write(name: string, zip: Uint8Array): void {
 }
 
 function main(): void {
+  // A build with CW_DATA_BUNDLE_KEY trusts a test key (src/data/build-constants.ts): never a release.
+  if (process.env['CW_DATA_BUNDLE_KEY']) throw new Error('CW_DATA_BUNDLE_KEY is set: release builds trust only the pinned data key; unset it');
   const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const time = zipTime();
   mkdirSync(OUT_DIR, { recursive: true });

@@ -26,8 +26,12 @@ const settle = <T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false;
 
 export const early = {
   table: settle(fetch(ipTableUrl).then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`HTTP ${r.status} for the bundled IP table`))))),
-  /** The user's settings, (Chrome) the hosts learned to be on flagged networks, the last policy seen. */
-  local: settle(api.storage.local.get(['settings', 'learnedHosts', 'managedPolicy'])),
+  /**
+   * The user's settings, (Chrome) the hosts learned to be on flagged networks, the last policy
+   * seen, and a data update applied earlier with the record of checks (absent unless the user
+   * turned updates on).
+   */
+  local: settle(api.storage.local.get(['settings', 'learnedHosts', 'managedPolicy', 'dataBundle', 'dataUpdateState'])),
   /**
    * The organisation's settings (enterprise policy); Firefox rejects when there is no policy.
    * Not awaited by start-up: at a browser start Chrome answers it only after ~3 s (measured),

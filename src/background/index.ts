@@ -10,6 +10,9 @@ import { IpTable } from '../engine/ip-table.ts';
 import type { FlaggedList } from '../engine/types.ts';
 import { createClassifier, type EngineData } from '../data/engine-data.ts';
 import { bundledList, bundledTable } from '../data/bundled.ts';
+import { BUNDLED_DATA_VERSION, TRUSTED_BUNDLE_KEY } from '../data/build-constants.ts';
+import { restoreStoredBundle, STORED_BUNDLE_KEY, type AppliedData } from '../data/stored-bundle.ts';
+import { DataUpdater, UPDATE_STATE_KEY } from './data-updates.ts';
 import { BadgeScheduler, badgeFor } from './badge.ts';
 import { browser, localArea, sessionArea, toolbarBadge } from './browser-api.ts';
 import { firefoxResolver } from './firefox-dns.ts';
@@ -38,24 +41,47 @@ import { Protection } from './protection/protection.ts';
 const EMPTY_LIST: FlaggedList = { operators: [], asns: [], domains: [] };
 /** Until the bundled data is in (and if part of it cannot be read): nothing flagged by that part. */
 let data: EngineData = { list: EMPTY_LIST, table: IpTable.fromRanges([], []) };
+/** The data the extension ships, kept for when a data update is turned off. */
+let shippedData: EngineData = data;
 /** Why the bundled data could not be read, for the popup; null when it was. */
-let dataError: string | null = null;
+let shippedDataError: string | null = null;
 let dataLoadedMs = 0;
 
-/** The list was checked when the extension was built; only the table file can fail here. */
-async function loadData(): Promise<void> {
+/**
+ * The shipped data, and a data update stored earlier if there is one (it wins: it was verified
+ * when it was applied, see stored-bundle.ts). The list was checked when the extension was
+ * built; only the table file can fail here.
+ */
+async function loadData(): Promise<AppliedData | null> {
   const list = bundledList();
-  const file = await early.table;
+  const [file, stored] = await Promise.all([early.table, early.local]);
   try {
     if (!file.ok) throw file.error;
-    data = { list, table: bundledTable(file.value) };
+    shippedData = { list, table: bundledTable(file.value) };
   } catch (error) {
-    data = { list, table: data.table };
-    dataError = `IP table: ${String(error)}`;
-    console.error('Carrier Watch: the bundled IP table is unreadable, flagging by domain only:', dataError);
+    shippedData = { list, table: data.table };
+    shippedDataError = `IP table: ${String(error)}`;
+    console.error('Carrier Watch: the bundled IP table is unreadable, flagging by domain only:', shippedDataError);
+  }
+  data = shippedData;
+  let applied: AppliedData | null = null;
+  const record = stored.ok ? stored.value[STORED_BUNDLE_KEY] : undefined;
+  if (record !== undefined) {
+    const restored = restoreStoredBundle(record, BUNDLED_DATA_VERSION);
+    if (restored.ok) {
+      applied = restored.data;
+      data = { list: applied.list, table: applied.table };
+      protection.dataChanged('dynamic');
+    } else {
+      console.warn(`Carrier Watch: ${restored.reason}; using the data this version ships`);
+      void localArea.remove(STORED_BUNDLE_KEY).catch(() => undefined);
+    }
   }
   dataLoadedMs = performance.now();
+  return applied;
 }
+
+const dataError = (): string | null => (updater.inUse ? null : shippedDataError);
 /** The user's own settings as stored; `settings` is what applies: these with the organisation's over them. */
 let userSettings: Settings = DEFAULT_SETTINGS;
 let managed: ManagedReading = NO_MANAGED_POLICY;
@@ -124,6 +150,29 @@ const watcher = new RequestWatcher({
   onUnattributed: (origin, event) => unattributed.add(origin, event.url, event.time),
 });
 
+const updater: DataUpdater = new DataUpdater({
+  local: localArea,
+  fetch: (input, init) => fetch(input, init),
+  now: Date.now,
+  key: TRUSTED_BUNDLE_KEY,
+  bundledVersion: BUNDLED_DATA_VERSION,
+  current: () => ({ version: updater.inUse?.version ?? BUNDLED_DATA_VERSION, list: data.list, table: data.table }),
+  settings: () => settings.dataUpdates,
+  managed: () => ({ enabled: isLocked(managed, 'dataUpdates'), url: managed.keys.includes('dataUpdateUrl') }),
+  // In the event queue, so no request is judged halfway through the swap.
+  apply: (next) =>
+    new Promise<void>((resolve) =>
+      enqueue(() => {
+        data = next ? { list: next.list, table: next.table } : shippedData;
+        protection.dataChanged(next ? 'dynamic' : 'static');
+        recompute();
+        resolve();
+      }),
+    ),
+});
+/** A worker start's check waits this long, so it never competes with the page that woke the worker. */
+const START_CHECK_DELAY_MS = 5000;
+
 function applySettings(raw: unknown): void {
   const parsed = parseSettings(raw);
   if (parsed.ok) userSettings = parsed.value;
@@ -162,7 +211,11 @@ function readManaged(): Promise<{ ok: true; value: unknown } | { ok: false; erro
 
 /** Settings changed (the user's or the organisation's): verdicts, blocking and badges follow at once. */
 function recompute(): void {
+  const updatesBefore = settings.dataUpdates;
   settings = applyManagedPolicy(userSettings, managed.policy);
+  // After start-up (which decides itself, see ready): turned on, off or pointed elsewhere.
+  const updates = settings.dataUpdates;
+  if (isReady && (updates.enabled !== updatesBefore.enabled || updates.url !== updatesBefore.url)) void updater.settingsChanged(updatesBefore);
   classifier = createClassifier(data, classifierOptions(settings));
   void protection.update(new ProtectionPolicy(settings));
   for (const state of tracker.allTabs()) {
@@ -188,8 +241,9 @@ const PROXY_KEY = 'proxyResolvesNames';
 let storageReadMs = 0;
 const ready: Promise<void> = (async () => {
   // The reads were started by early-start.ts, before this script was evaluated.
-  await loadData();
+  const applied = await loadData();
   const [stored, saved, tabs] = await Promise.all([early.local, early.session, early.tabs]);
+  updater.restore(applied, stored.ok ? stored.value[UPDATE_STATE_KEY] : undefined);
   storageReadMs = performance.now();
   if (!stored.ok) console.error('Carrier Watch: could not read the settings, using the defaults:', stored.error);
   // The policy last seen, until the browser answers (see early-start.ts): blocking an
@@ -202,6 +256,9 @@ const ready: Promise<void> = (async () => {
   // Every start, not only install: the enabled rulesets can reset on update, and settings may
   // have changed while the worker was stopped (recompute applies the rules).
   applySettings(stored.ok ? stored.value['settings'] : undefined);
+  // Off: back to the shipped data at once. On: a check if the last is a day old, a little later.
+  if (!settings.dataUpdates.enabled) void updater.settingsChanged(null);
+  else setTimeout(() => void updater.checkIfDue(), START_CHECK_DELAY_MS);
   if (!tabs.ok || !saved.ok) {
     // Start with what we have rather than not at all.
     console.error('Carrier Watch: could not restore tab state:', tabs.ok ? (saved.ok ? '' : saved.error) : tabs.error);
@@ -304,7 +361,9 @@ interface BrowserSpecificDetails {
  */
 const dispatchLagMs = new Float32Array(512);
 let eventsSeen = 0;
-Object.assign(globalThis, { __carrierWatchStats: { dispatchLagMs, events: () => eventsSeen, blocker: () => protection.blocker?.stats ?? null } });
+Object.assign(globalThis, {
+  __carrierWatchStats: { dispatchLagMs, events: () => eventsSeen, blocker: () => protection.blocker?.stats ?? null, dataUpdate: () => ({ ...updater.timings }) },
+});
 
 function onRequest(kind: RequestEvent['kind'], details: AnyRequestDetails): void {
   const d = details as AnyRequestDetails & BrowserSpecificDetails;
@@ -520,11 +579,13 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Sender) => {
   // ask about a block or grant its tab a pass (no clickjacked "Continue once").
   if (isBlockedPageMessage(message) && sender.frameId !== 0) return undefined;
   return handleMessage(message, {
-    ready, tracker, siteLog, mirror, unattributed, settings: () => settings, dataError: () => dataError, isPrivate: (tabId) => privateTabs.has(tabId),
+    ready, tracker, siteLog, mirror, unattributed, settings: () => settings, dataError, isPrivate: (tabId) => privateTabs.has(tabId),
     protection: (tabId) => protection.status(tracker.tab(tabId)?.current?.url ?? null, isLocked(managed, 'protection')),
     explainBlock: (url) => protection.explain(url, (host) => ipCache.get(host)),
     continueOnce: (url) => protection.continueOnce(sender.tab?.id, url),
     clearLearned: () => protection.clearLearned(),
+    dataStatus: () => updater.status(),
+    checkDataNow: () => updater.check(),
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../engine/settings.ts';
-import { handleMessage, isFromExtensionPage, type BlockExplanation, type ProtectionStatus } from './messages.ts';
+import { handleMessage, isFromExtensionPage, type BlockExplanation, type DataStatus, type ProtectionStatus } from './messages.ts';
 import { SessionMirror } from './session-mirror.ts';
 import { DEFAULT_LOG_LIMITS } from './site-log.ts';
 import { SiteLogStore, type LocalArea } from './site-log-store.ts';
@@ -22,12 +22,20 @@ function memoryArea(): LocalArea & { data: Record<string, unknown> } {
   };
 }
 
+const DATA_STATUS: DataStatus = {
+  inUse: { version: '2026-06-17.0', dataDate: '2026-06-17', source: 'bundled', appliedAt: null },
+  bundledVersion: '2026-06-17.0',
+  updates: { enabled: true, url: 'https://example.org/x.cwdata', enabledManaged: false, urlManaged: false },
+  lastCheck: null,
+  checking: false,
+};
+
 function context() {
   const area = memoryArea();
   const siteLog = new SiteLogStore(area, () => DEFAULT_LOG_LIMITS, 0);
   const tracker = new TabTracker(() => '');
   const mirror = new SessionMirror<TabState>({ set: async () => undefined, remove: async () => undefined }, 'tab:', () => undefined);
-  const calls = { clearLearned: 0, continued: [] as string[] };
+  const calls = { clearLearned: 0, checks: 0, continued: [] as string[] };
   const protection: ProtectionStatus = { mode: 'block', blockPhoneLogin: false, pageExempt: false, learnsHosts: true, domainOnly: false, locked: false };
   const ctx = {
     ready: Promise.resolve(), tracker, siteLog, mirror, unattributed: new UnattributedLog(), settings: () => DEFAULT_SETTINGS, dataError: (): string | null => null, isPrivate: (tabId: number) => tabId === 7,
@@ -38,9 +46,23 @@ function context() {
       return { ok: true };
     },
     clearLearned: async () => void calls.clearLearned++,
+    dataStatus: () => DATA_STATUS,
+    checkDataNow: async () => {
+      calls.checks++;
+      return { ...DATA_STATUS, lastCheck: { at: 1, outcome: 'up-to-date' as const, message: null, version: '2026-06-17.0' } };
+    },
   };
   return { area, siteLog, calls, ctx };
 }
+
+describe('data status', () => {
+  it('answers get-data-status and runs check-data-now', async () => {
+    const { ctx, calls } = context();
+    expect(await handleMessage({ type: 'get-data-status' }, ctx)).toEqual(DATA_STATUS);
+    expect(await handleMessage({ type: 'check-data-now' }, ctx)).toMatchObject({ lastCheck: { outcome: 'up-to-date' } });
+    expect(calls.checks).toBe(1);
+  });
+});
 
 describe('clear-site-log', () => {
   it('deletes one site\'s log, or every site\'s', async () => {

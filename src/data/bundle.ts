@@ -107,8 +107,8 @@ export type PublicKeyInput = CryptoKey | JsonWebKey | Uint8Array;
 export interface GuardContext {
   /** The data in use now (the bundled data when no bundle was applied). */
   current: InstalledData;
-  /** The data shipped inside the extension. */
-  bundled: InstalledData;
+  /** The data shipped inside the extension (only its version is compared). */
+  bundled: Pick<InstalledData, 'version'>;
 }
 
 // ---- versions ----------------------------------------------------------
@@ -419,7 +419,7 @@ export function operatorTotals(list: FlaggedList, table: IpTable): Map<OperatorI
  * current data left with none; no drop over 10% in addresses per family
  * against the current data. Returns the first failure, or undefined.
  */
-export function checkBundleGuards(next: InstalledData, current: InstalledData, bundled: InstalledData): BundleRejection | undefined {
+export function checkBundleGuards(next: InstalledData, current: InstalledData, bundled: Pick<InstalledData, 'version'>): BundleRejection | undefined {
   for (const [label, other] of [['the bundled data', bundled], ['the data in use', current]] as const) {
     let order: number;
     try {

@@ -6,10 +6,23 @@ import { LIST, settingsWith } from './test-fixtures.ts';
 const PAGE = 'chrome-extension://abc/src/blocked/index.html';
 
 function input(policy: ProtectionPolicy | null, extra: Partial<PlanInput> = {}): PlanInput {
-  return { policy, rulesets: staticRulesets(LIST), learned: [], learnedPrivate: [], passes: [], blockedPageUrl: PAGE, ...extra };
+  return { policy, rulesets: staticRulesets(LIST), listed: 'static', learned: [], learnedPrivate: [], passes: [], blockedPageUrl: PAGE, ...extra };
 }
 
 describe('planRules', () => {
+  it('a data update\'s list: the same sets as dynamic rules, no static ruleset (they hold the shipped list)', () => {
+    const policy = new ProtectionPolicy(settingsWith({ mode: 'block' }));
+    const fromStatic = planRules(input(policy));
+    const plan = planRules(input(policy, { listed: 'dynamic' }));
+    expect(plan.enabledRulesets).toEqual([]);
+    const listed = plan.dynamicRules.filter((r) => r.id >= RULE_IDS.firstListed);
+    const sets = staticRulesets(LIST).filter((r) => fromStatic.enabledRulesets.includes(r.id));
+    expect(listed.map((r) => r.condition.requestDomains)).toEqual(sets.map((r) => [...r.domains].sort()));
+    expect(listed.every((r) => r.action.type === 'block' && r.priority === 1 && r.condition.excludedResourceTypes?.[0] === 'main_frame')).toBe(true);
+    // The explanation page covers the same hosts either way.
+    expect(plan.dynamicRules.find((r) => r.id === RULE_IDS.redirectPages)).toEqual(fromStatic.dynamicRules.find((r) => r.id === RULE_IDS.redirectPages));
+  });
+
   it('no rule at all while nothing is to be blocked', () => {
     expect(planRules(input(null))).toEqual({ enabledRulesets: [], dynamicRules: [], sessionRules: [] });
     expect(planRules(input(new ProtectionPolicy(settingsWith({ mode: 'warn' })), { learned: ['a.test'] }))).toEqual({ enabledRulesets: [], dynamicRules: [], sessionRules: [] });

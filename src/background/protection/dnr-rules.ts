@@ -3,6 +3,8 @@ import type { ProtectionPolicy, StaticRuleset } from '../../engine/protection.ts
 // Chrome's blocking as declarativeNetRequest rules, computed from the
 // settings alone (pure, unit-tested; dnr-sync.ts applies it):
 // - static rulesets (built from the curated list) switched on or off whole;
+//   or, once a data update replaced the list, the same sets as dynamic rules
+//   (the static ones hold the list the extension shipped);
 // - dynamic rules (kept across restarts) for the user's own domains, hosts
 //   learned to be on a flagged network, top-level pages sent to the
 //   explanation page, and the sites where nothing is blocked;
@@ -38,6 +40,8 @@ export interface PlanInput {
   /** Null when neither Block nor the phone-login switch is on: no rule at all. */
   policy: ProtectionPolicy | null;
   rulesets: ReadonlyArray<StaticRuleset & { domains: string[] }>;
+  /** "static": the rulesets are the extension's own (built from the shipped list); "dynamic": a data update's list, blocked with dynamic rules. */
+  listed: 'static' | 'dynamic';
   /** Learned hosts still blocked under the settings: kept on disk, or (private windows) in memory only. */
   learned: string[];
   learnedPrivate: string[];
@@ -53,6 +57,8 @@ export const RULE_IDS = {
   redirectPages: 3,
   allowPages: 4,
   allowInitiated: 5,
+  /** A data update's list: one rule per ruleset that is on, from here up. */
+  firstListed: 10,
   sessionBlockLearned: 1,
   sessionRedirectLearned: 2,
   firstPass: 100,
@@ -84,6 +90,7 @@ export function planRules(input: PlanInput): DnrPlan {
   const learned = sorted(input.learned);
   const learnedPrivate = sorted(input.learnedPrivate);
   const dynamicRules: DnrRule[] = [];
+  if (input.listed === 'dynamic') on.forEach((r, i) => dynamicRules.push(block(RULE_IDS.firstListed + i, sorted(r.domains))));
   if (custom.length > 0) dynamicRules.push(block(RULE_IDS.blockCustom, custom));
   if (learned.length > 0) dynamicRules.push(block(RULE_IDS.blockLearned, learned));
   const pages = sorted([...on.flatMap((r) => r.domains), ...custom, ...learned]);
@@ -109,5 +116,5 @@ export function planRules(input: PlanInput): DnrPlan {
       condition: { requestDomains: [pass.host], resourceTypes: ['main_frame'], tabIds: [pass.tabId] },
     });
   });
-  return { enabledRulesets: on.map((r) => r.id), dynamicRules, sessionRules };
+  return { enabledRulesets: input.listed === 'static' ? on.map((r) => r.id) : [], dynamicRules, sessionRules };
 }

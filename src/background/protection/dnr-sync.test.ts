@@ -36,13 +36,14 @@ describe('DnrSync', () => {
     await sync.sync();
     expect(state.enabled.sort()).toEqual(['a', 'b']);
     expect(state.dynamic.map((r) => r.id)).toEqual([1]);
-    expect(state.updates).toEqual(['rulesets +a,b -stale-set', 'dynamic -9 +1', 'session - +']);
+    // Rulesets are switched on before the rules change and off after: never a moment with neither.
+    expect(state.updates).toEqual(['rulesets +a,b -', 'dynamic -9 +1', 'session - +', 'rulesets + -stale-set']);
     state.updates.length = 0;
     await sync.sync();
     expect(state.updates).toEqual([]);
     plan = { enabledRulesets: ['a'], dynamicRules: [rule(1), rule(2)], sessionRules: [rule(100)] };
     await sync.sync();
-    expect(state.updates).toEqual(['rulesets + -b', 'dynamic -1 +1,2', 'session - +100']);
+    expect(state.updates).toEqual(['dynamic -1 +1,2', 'session - +100', 'rulesets + -b']);
   });
 
   it('runs one update at a time: changes during one lead to one more run with the latest plan', async () => {

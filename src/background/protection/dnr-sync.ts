@@ -59,7 +59,9 @@ export class DnrSync {
     const enabled = await this.dnr.getEnabledRulesets();
     const enableRulesetIds = plan.enabledRulesets.filter((id) => !enabled.includes(id));
     const disableRulesetIds = enabled.filter((id) => !plan.enabledRulesets.includes(id));
-    if (enableRulesetIds.length > 0 || disableRulesetIds.length > 0) await this.dnr.updateEnabledRulesets({ enableRulesetIds, disableRulesetIds });
+    // Rules are added before others are taken away, so a switch between static and dynamic
+    // blocking (a data update) never leaves a moment with neither.
+    if (enableRulesetIds.length > 0) await this.dnr.updateEnabledRulesets({ enableRulesetIds });
     const dynamic = JSON.stringify(plan.dynamicRules);
     const session = JSON.stringify(plan.sessionRules);
     if (this.applied?.dynamic !== dynamic) {
@@ -71,5 +73,6 @@ export class DnrSync {
       await this.dnr.updateSessionRules({ removeRuleIds, addRules: plan.sessionRules });
     }
     this.applied = { dynamic, session };
+    if (disableRulesetIds.length > 0) await this.dnr.updateEnabledRulesets({ disableRulesetIds });
   }
 }

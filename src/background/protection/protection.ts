@@ -44,6 +44,8 @@ export class Protection {
   /** Firefox: a proxy resolves host names, so no look-up is made and blocking goes by domain only. */
   domainOnly = false;
   private rulesets: Array<StaticRuleset & { domains: string[] }> | null = null;
+  /** Whether the list in use is the one the static rulesets were built from (see dataChanged). */
+  private listed: 'static' | 'dynamic' = 'static';
   private writeTimer: ReturnType<typeof setTimeout> | undefined;
   /** Why saving the learned hosts failed (quota?); they stay in force from memory. */
   lastWriteError: string | null = null;
@@ -72,6 +74,16 @@ export class Protection {
   update(policy: ProtectionPolicy): Promise<void> {
     this.policyNow = policy;
     return this.applyRules();
+  }
+
+  /**
+   * The curated list changed: a data update was applied ("dynamic": Chrome's static rulesets
+   * hold the shipped list, so the new one is blocked with dynamic rules) or the shipped data
+   * came back ("static"). The caller's recompute() then applies the rules.
+   */
+  dataChanged(listed: 'static' | 'dynamic'): void {
+    this.listed = listed;
+    this.rulesets = null;
   }
 
   /** Restores the learned hosts saved on disk (malformed or expired entries are dropped). */
@@ -143,6 +155,7 @@ export class Protection {
     return planRules({
       policy: this.policyNow,
       rulesets: this.rulesets,
+      listed: this.listed,
       learned: stillBlocked(this.learned),
       learnedPrivate: stillBlocked(this.learnedPrivate),
       passes: this.passes.list(),

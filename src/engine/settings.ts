@@ -42,7 +42,7 @@ export const DEFAULT_DATA_UPDATES: DataUpdateSettings = Object.freeze({ enabled:
 
 /**
  * An update URL: https, or plain http only to this machine (a test server,
- * or an organisation's local mirror). Never credentials in the URL: the
+ * or a mirror on the same machine). Never credentials in the URL: the
  * request carries nothing that identifies the user.
  */
 export function validateUpdateUrl(value: unknown): Validation<string> {
@@ -53,9 +53,10 @@ export function validateUpdateUrl(value: unknown): Validation<string> {
   } catch {
     return { ok: false, errors: [`update URL "${value}" is not a URL`] };
   }
-  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+  // As the extension pages' CSP (manifest.json connect-src) allows.
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    return { ok: false, errors: [`update URL "${value}" must be https (plain http only to 127.0.0.1, localhost or [::1])`] };
+    return { ok: false, errors: [`update URL "${value}" must be https (plain http only to 127.0.0.1 or localhost)`] };
   }
   if (url.username !== '' || url.password !== '') return { ok: false, errors: [`update URL "${value}" must not carry a user name or password`] };
   url.hash = '';

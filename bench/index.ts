@@ -13,6 +13,7 @@
 //   npm run bench -- --engine     the engine only (no browser, no build)
 //   npm run bench -- --runs 20    more runs of each browser measurement
 //   npm run bench -- --audit      the site audit only (bench/audit.bench.ts)
+//   npm run bench -- --data-updates   opt-in data updates only (bench/data-updates.bench.ts)
 
 import { cpus, totalmem } from 'node:os';
 import { bundleSizes } from './bundle-size.ts';
@@ -20,6 +21,7 @@ import { runBrowserBench, type BrowserFigures } from './browser.bench.ts';
 import { runEngineBench } from './engine.ts';
 import { auditFigureLines, auditMedian, AUDIT_BENCH_PAGES, runAuditBench } from './audit.bench.ts';
 import { runFirefoxBench } from './firefox.bench.ts';
+import { dataUpdateFigureLines, runDataUpdatesBench } from './data-updates.bench.ts';
 import type { PageKey, PageLoads } from './pages.ts';
 
 const args = process.argv.slice(2);
@@ -95,6 +97,26 @@ if (auditOnly) {
   process.exit(process.exitCode ?? 0);
 }
 // ---- end of the site audit's block ---------------------------------------------------------
+
+// ---- data updates (bench/data-updates.bench.ts) --------------------------------------------
+const dataUpdatesOnly = args.includes('--data-updates');
+async function dataUpdatesSection(): Promise<void> {
+  console.log(`\nData updates (${runs} runs each; builds a copy of the extension that trusts a key made for the run)`);
+  const figures = await runDataUpdatesBench(runs, log);
+  for (const line of dataUpdateFigureLines(figures)) console.log(line);
+  for (const f of figures) {
+    const cold = median(f.coldOnMs) / median(f.coldOffMs);
+    check(`${f.kind}: cold start, updates on/off`, `${cold.toFixed(3)} (${median(f.coldOnMs).toFixed(1)}/${median(f.coldOffMs).toFixed(1)} ms)`, '≤ 1.05×', cold <= 1.05);
+    const load = median(f.loadApplyingMs) / median(f.loadPlainMs);
+    check(`${f.kind}: page load while applying`, `${load.toFixed(3)} (${median(f.loadApplyingMs).toFixed(0)}/${median(f.loadPlainMs).toFixed(0)} ms)`, '—', null);
+  }
+}
+if (dataUpdatesOnly) {
+  await dataUpdatesSection();
+  console.log('\nSummary');
+  for (const [what, figure, target, met] of summary) console.log(`${what.padEnd(46)}${figure.padEnd(24)}${target.padEnd(16)}${met === null ? '' : met ? 'met' : 'MISSED'}`);
+  process.exit(process.exitCode ?? 0);
+}
 
 // ---- engine ----
 const engine = runEngineBench();
@@ -181,7 +203,10 @@ if (!engineOnly) {
 }
 
 // ---- site audit (see its block above) ----
-if (!engineOnly) await auditSection();
+if (!engineOnly) {
+  await auditSection();
+  await dataUpdatesSection();
+}
 
 console.log('\nSummary');
 console.log(`${'measure'.padEnd(46)}${'figure'.padEnd(24)}${'target'.padEnd(16)}`);

@@ -23,6 +23,8 @@ import { image, page, script, startServer, type RecordedRequest, type TestServer
 import { endpointOf, settle, storedTab } from './lib/waits.ts';
 
 const HOSTS: HostMap = {
+  // The update server, by address: Chromium's test resolver rules (MAP * ~NOTFOUND) catch address literals too.
+  '127.0.0.1': '127.0.0.1',
   'shop.test': '127.0.0.1',
   'cdn.bundle-only.test': '127.0.0.1',
   'sentinel.flagged.test': '127.0.0.1',

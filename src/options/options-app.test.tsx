@@ -223,7 +223,11 @@ describe('OptionsApp', () => {
     await settle();
     expect(root.textContent).toContain('@ip-location-db/asn');
     expect(root.querySelector('[data-testid=attribution]')!.textContent).toContain('CC BY 4.0');
-    expect(root.querySelector('[data-testid=privacy]')!.textContent).toContain('Nothing leaves this computer.');
+    const privacy = root.querySelector('[data-testid=privacy]')!.textContent;
+    expect(privacy).toContain('Nothing about your browsing leaves this computer.');
+    expect(privacy).toContain('no network request of its own unless you or your organisation turn on network data updates');
+    expect(privacy).toContain('at most once a day and when you press "Check now", it sends one GET request to the update URL, with no cookies, no referrer and nothing about the pages you visit');
+    expect(privacy).toContain('your IP address and your browser\'s usual headers (User-Agent, language)');
   });
 
   it('switches protection to block and saves it at once, without Save', async () => {

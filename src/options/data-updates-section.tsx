@@ -116,7 +116,13 @@ export function DataUpdatesSection({ shown, managed, api, onChange, poll = DEFAU
       </label>
       {status?.updates.enabled && (
         <p class="data-url" data-testid="data-update-url">
-          {t('optDataUpdateUrl', status.updates.url)} {byOrganisation('dataUpdateUrl', status.updates.urlManaged) && <OrganisationNote />}
+          {t('optDataUpdateUrl', status.updates.url)}
+          {byOrganisation('dataUpdateUrl', status.updates.urlManaged) && (
+            <>
+              {' '}
+              <OrganisationNote />
+            </>
+          )}
         </p>
       )}
       {lastCheck !== null && (
@@ -126,7 +132,8 @@ export function DataUpdatesSection({ shown, managed, api, onChange, poll = DEFAU
       )}
       {problem && (
         <p class="field-error" role="alert" data-testid="data-update-error">
-          {problem.message ?? lastCheck} {t('optDataKept')}
+          {/* The message is the background's, as is: the sentence after it goes on its own line. */}
+          {problem.message ?? lastCheck} <span class="data-kept">{t('optDataKept')}</span>
         </p>
       )}
       <div class="action-row">

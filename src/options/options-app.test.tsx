@@ -464,7 +464,7 @@ describe('OptionsApp', () => {
       await open(api);
       expect(textOf('data-status')).toBe(`Network data of 2026-11-30, verified — update 2026-11-30.4 applied ${formatDateTime(AT)}`);
       expect(box().checked).toBe(true);
-      expect(textOf('data-update-url')).toBe('Checks go to https://github.com/carrier-watch/carrier-watch/releases/latest/download/carrier-watch-data.cwdata ');
+      expect(textOf('data-update-url')).toBe('Checks go to https://github.com/carrier-watch/carrier-watch/releases/latest/download/carrier-watch-data.cwdata');
       expect(textOf('data-last-check')).toBe(`Last check: ${formatDateTime(AT)} — update 2026-11-30.4 verified and applied`);
       expect(q('data-update-error')).toBeNull();
       expect(checkNow().disabled).toBe(false);

@@ -60,10 +60,10 @@ export function DataUpdatesSection({ shown, managed, api, onChange, poll = DEFAU
     }
   }
 
+  // Once per page (a check may already be running); later reads follow the user's actions.
   useEffect(() => {
     void follow((s) => !s.checking);
     return () => void generation.current++;
-    // Once per page: later reads follow the user's actions.
   }, []);
 
   async function toggle(enabled: boolean) {

@@ -11,7 +11,11 @@ const VALID = {
   customDomains: [{ domain: 'Flagged.TEST', operator: 'china-mobile' }],
   customCidrs: [{ cidr: '198.51.100.0/24', operator: 'china-telecom' }],
   lockSettings: true,
+  dataUpdates: true,
+  dataUpdateUrl: 'https://Mirror.Example.org/cw/data.cwdata#latest',
 };
+
+const MIRROR = 'https://mirror.example.org/cw/data.cwdata';
 
 const USER: Settings = {
   ...DEFAULT_SETTINGS,
@@ -48,6 +52,8 @@ describe('parseManagedPolicy', () => {
       customDomains: [{ domain: 'flagged.test', operatorId: 'china-mobile', note: MANAGED_NOTE }],
       customCidrs: [{ cidr: '198.51.100.0/24', operatorId: 'china-telecom', note: MANAGED_NOTE }],
       lockSettings: true,
+      dataUpdates: true,
+      dataUpdateUrl: MIRROR,
     });
   });
 
@@ -85,6 +91,13 @@ describe('parseManagedPolicy', () => {
     ['customCidrs', [{ cidr: '10.0.0.1/8', operator: 'custom' }], /item 1: CIDR "10.0.0.1\/8": has host bits set; did you mean 10.0.0.0\/8\?/],
     ['customCidrs', {}, /is not a list of/],
     ['lockSettings', 1, /^1 is not true or false$/],
+    ['dataUpdates', 'on', /^"on" is not true or false$/],
+    ['dataUpdateUrl', 'http://mirror.example.org/data.cwdata', /must be https \(plain http only to 127\.0\.0\.1, localhost or \[::1\]\)/],
+    ['dataUpdateUrl', 'ftp://127.0.0.1/data.cwdata', /must be https/],
+    ['dataUpdateUrl', 'mirror.example.org/data.cwdata', /is not a URL/],
+    ['dataUpdateUrl', '', /must be a non-empty string/],
+    ['dataUpdateUrl', 42, /must be a non-empty string/],
+    ['dataUpdateUrl', 'https://me:secret@mirror.example.org/data.cwdata', /must not carry a user name or password/],
   ];
   for (const [key, value, reason] of BAD) {
     it(`ignores ${key}: ${JSON.stringify(value)} alone, and applies the rest`, () => {
@@ -136,7 +149,21 @@ describe('applyManagedPolicy', () => {
         allowlist: ['intranet.example', 'partner.test'],
       },
       protection: { mode: 'block', blockPhoneLogin: true, allowedSites: [] },
+      dataUpdates: { enabled: true, url: MIRROR },
     });
+  });
+
+  it('sets data updates and the mirror each on its own, keeping the user\'s other half', () => {
+    const user: Settings = { ...USER, dataUpdates: { enabled: true, url: 'http://127.0.0.1:8080/data.cwdata' } };
+    expect(applyManagedPolicy(user, { dataUpdates: false }).dataUpdates).toEqual({ enabled: false, url: 'http://127.0.0.1:8080/data.cwdata' });
+    expect(applyManagedPolicy(USER, { dataUpdateUrl: MIRROR }).dataUpdates).toEqual({ enabled: false, url: MIRROR });
+    expect(applyManagedPolicy(user, {}).dataUpdates).toEqual(user.dataUpdates);
+  });
+
+  it('applies a valid data update policy even when the other keys are bad', () => {
+    const reading = parseManagedPolicy({ dataUpdates: true, dataUpdateUrl: 'http://localhost:9000/x.cwdata', protection: 'stop' });
+    expect(reading.keys).toEqual(['dataUpdates', 'dataUpdateUrl']);
+    expect(applyManagedPolicy(DEFAULT_SETTINGS, reading.policy).dataUpdates).toEqual({ enabled: true, url: 'http://localhost:9000/x.cwdata' });
   });
 
   it('keeps the user\'s own values for every key not managed, their site exceptions too when not locked', () => {
@@ -179,5 +206,7 @@ describe('isLocked', () => {
     const locked = parseManagedPolicy({ lockSettings: true });
     for (const key of [...MANAGED_KEYS, 'other' as const]) expect(isLocked(locked, key), key).toBe(true);
     expect(isLocked(NO_MANAGED_POLICY, 'protection')).toBe(false);
+    expect(isLocked(parseManagedPolicy({ dataUpdates: false }), 'dataUpdates')).toBe(true);
+    expect(isLocked(parseManagedPolicy({ dataUpdateUrl: MIRROR }), 'dataUpdates')).toBe(false);
   });
 });

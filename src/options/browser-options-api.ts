@@ -1,4 +1,5 @@
 import browser from 'webextension-polyfill';
+import { asDataStatus } from '../ui/data-status.ts';
 import { saveFile } from '../ui/download.ts';
 import type { OptionsApi } from '../ui/options-api.ts';
 import { SETTINGS_KEY } from '../ui/settings-store.ts';
@@ -45,6 +46,8 @@ export function browserOptionsApi(): OptionsApi {
         await browser.permissions.remove({ permissions: [...NOTIFICATIONS.permissions] });
       }
     },
+    getDataStatus: async () => asDataStatus(await browser.runtime.sendMessage({ type: 'get-data-status' })),
+    checkDataNow: async () => asDataStatus(await browser.runtime.sendMessage({ type: 'check-data-now' })),
     saveFile,
     version: browser.runtime.getManifest().version,
     now: Date.now,

@@ -19,7 +19,11 @@ export function controlLock(reading: ManagedReading, setting: ManagedKey | 'othe
 
 /** "Set by your organisation", next to the controls of a managed key. */
 export function ManagedNote({ reading, setting }: { reading: ManagedReading; setting: ManagedKey }) {
-  if (!reading.keys.includes(setting)) return null;
+  return reading.keys.includes(setting) ? <OrganisationNote /> : null;
+}
+
+/** The note alone, for a value the background reports as the organisation's. */
+export function OrganisationNote() {
   return (
     <span class="managed-note" data-testid="managed-note">
       {t('managedBySetting')}

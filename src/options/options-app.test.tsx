@@ -1,8 +1,11 @@
 // @vitest-environment happy-dom
 import { render } from 'preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { DataStatus } from '../background/messages.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../engine/settings.ts';
+import { formatDateTime } from '../ui/format.ts';
 import type { OptionsApi } from '../ui/options-api.ts';
+import { dataCheck, dataStatus, updatesOn } from '../ui/test-fixtures.ts';
 import { settle, useLocale } from '../ui/test-support.ts';
 import { OptionsApp } from './options-app.tsx';
 
@@ -15,6 +18,11 @@ interface FakeOptionsApi extends OptionsApi {
   /** What storage.managed holds (the organisation's policy), unchecked. */
   policy: unknown;
   fireManaged: () => void;
+  /** What get-data-status answers once `script` is used up. */
+  data: DataStatus;
+  /** Answers to the next get-data-status calls, in order (a check the background runs). */
+  script: DataStatus[];
+  statusReads: number;
 }
 
 const STORED: Settings = {
@@ -53,6 +61,14 @@ function fakeApi(): FakeOptionsApi {
     clearAllData: vi.fn(async () => undefined),
     requestNotifications: vi.fn(async () => api.grant),
     releaseNotifications: vi.fn(async () => undefined),
+    data: dataStatus(),
+    script: [],
+    statusReads: 0,
+    getDataStatus: async () => {
+      api.statusReads++;
+      return api.script.shift() ?? api.data;
+    },
+    checkDataNow: vi.fn(async () => api.data),
     saveFile: (name, _mime, text) => void api.saved.push({ name, text }),
     version: '9.9.9',
     now: () => Date.UTC(2026, 10, 21, 14, 3),
@@ -207,7 +223,11 @@ describe('OptionsApp', () => {
     await settle();
     expect(root.textContent).toContain('@ip-location-db/asn');
     expect(root.querySelector('[data-testid=attribution]')!.textContent).toContain('CC BY 4.0');
-    expect(root.querySelector('[data-testid=privacy]')!.textContent).toContain('Nothing leaves this computer.');
+    const privacy = root.querySelector('[data-testid=privacy]')!.textContent;
+    expect(privacy).toContain('Nothing about your browsing leaves this computer.');
+    expect(privacy).toContain('no network request of its own unless you or your organisation turn on network data updates');
+    expect(privacy).toContain('at most once a day and when you press "Check now", it sends one GET request to the update URL, with no cookies, no referrer and nothing about the pages you visit');
+    expect(privacy).toContain('your IP address and your browser\'s usual headers (User-Agent, language)');
   });
 
   it('switches protection to block and saves it at once, without Save', async () => {
@@ -403,6 +423,220 @@ describe('OptionsApp', () => {
       await settle();
       expect(root.querySelector('[data-ready=true]')).not.toBeNull();
       expect(root.querySelector('[data-testid=managed-banner]')).toBeNull();
+    });
+  });
+
+  describe('network data', () => {
+    const POLL = { everyMs: 2, forMs: 2000 };
+    const q = <T extends Element = HTMLElement>(testId: string) => root.querySelector<T>(`[data-testid=${testId}]`);
+    const textOf = (testId: string) => q(testId)?.textContent ?? null;
+    const box = () => q<HTMLInputElement>('data-updates')!;
+    const checkNow = () => q<HTMLButtonElement>('data-check-now')!;
+    const AT = dataCheck('failed').at;
+    const APPLIED = dataStatus({ inUse: { version: '2026-11-30.4', dataDate: '2026-11-30', source: 'update', appliedAt: AT } });
+
+    async function open(api: FakeOptionsApi) {
+      render(<OptionsApp api={api} dataPoll={POLL} />, root);
+      await settle();
+    }
+
+    it('shows the data shipped with the extension, updates off, nothing to check', async () => {
+      const api = fakeApi();
+      await open(api);
+      expect(textOf('data-status')).toBe('Network data of 2026-06-17, verified — shipped with the extension');
+      expect(box().checked).toBe(false);
+      expect(box().disabled).toBe(false);
+      expect(box().closest('label')!.textContent).toContain('Check for new network data once a day');
+      expect(box().closest('label')!.textContent).toContain('signed by the Carrier Watch maintainers and verified before use; the request carries no cookies, identifiers or browsing data');
+      expect(q('data-update-url')).toBeNull();
+      expect(q('data-last-check')).toBeNull();
+      expect(q('data-update-error')).toBeNull();
+      expect(checkNow().disabled).toBe(true);
+      expect(checkNow().textContent).toBe('Check now');
+      // Between the other sections and Save: it is saved at once, its note shows in the form's status.
+      expect(q('data-section')!.closest('form')).not.toBeNull();
+    });
+
+    it('shows an applied update, where checks go and how the last one went', async () => {
+      const api = fakeApi();
+      api.stored['settings'] = { ...STORED, dataUpdates: { enabled: true, url: null } };
+      api.data = { ...updatesOn(APPLIED), lastCheck: dataCheck('applied', { version: '2026-11-30.4' }) };
+      await open(api);
+      expect(textOf('data-status')).toBe(`Network data of 2026-11-30, verified — update 2026-11-30.4 applied ${formatDateTime(AT)}`);
+      expect(box().checked).toBe(true);
+      expect(textOf('data-update-url')).toBe('Checks go to https://github.com/carrier-watch/carrier-watch/releases/latest/download/carrier-watch-data.cwdata');
+      expect(textOf('data-last-check')).toBe(`Last check: ${formatDateTime(AT)} — update 2026-11-30.4 verified and applied`);
+      expect(q('data-update-error')).toBeNull();
+      expect(checkNow().disabled).toBe(false);
+    });
+
+    it('says an update was rejected, why, and that the data in use was kept', async () => {
+      const api = fakeApi();
+      api.data = { ...updatesOn(dataStatus()), lastCheck: dataCheck('rejected', { message: 'the signature does not match the pinned key', version: '2026-12-01.0' }) };
+      await open(api);
+      expect(textOf('data-status')).toBe('Network data of 2026-06-17, verified — shipped with the extension');
+      expect(textOf('data-last-check')).toBe(`Last check: ${formatDateTime(AT)} — the update was rejected`);
+      const error = q('data-update-error')!;
+      expect(error.getAttribute('role')).toBe('alert');
+      expect(error.textContent).toBe('the signature does not match the pinned key The data in use was kept.');
+    });
+
+    it('says an update could not be fetched, and no alert once a check is fine again', async () => {
+      const api = fakeApi();
+      api.data = { ...updatesOn(dataStatus()), lastCheck: dataCheck('failed', { message: 'HTTP 503 from mirror.example.org' }) };
+      await open(api);
+      expect(textOf('data-last-check')).toBe(`Last check: ${formatDateTime(AT)} — the update could not be fetched`);
+      expect(textOf('data-update-error')).toBe('HTTP 503 from mirror.example.org The data in use was kept.');
+
+      api.data = { ...api.data, lastCheck: dataCheck('up-to-date', { at: AT + 60_000 }) };
+      checkNow().click();
+      await settle();
+      expect(textOf('data-last-check')).toBe(`Last check: ${formatDateTime(AT + 60_000)} — already up to date`);
+      expect(q('data-update-error')).toBeNull();
+    });
+
+    it('while a check runs: "Checking…", disabled, and follows it to its end', async () => {
+      const api = fakeApi();
+      const running = { ...updatesOn(dataStatus()), checking: true };
+      api.script = [running, running];
+      api.data = { ...updatesOn(APPLIED), lastCheck: dataCheck('applied') };
+      render(<OptionsApp api={api} dataPoll={{ everyMs: 30, forMs: 2000 }} />, root);
+      await settle();
+      expect(checkNow().disabled).toBe(true);
+      expect(checkNow().textContent).toBe('Checking…');
+      expect(textOf('data-last-check')).toBe('Last check: none yet');
+      await vi.waitFor(() => expect(textOf('data-last-check')).toBe(`Last check: ${formatDateTime(AT)} — update 2026-11-30.4 verified and applied`));
+      expect(checkNow().disabled).toBe(false);
+      expect(checkNow().textContent).toBe('Check now');
+      const reads = api.statusReads;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(api.statusReads).toBe(reads); // done: no more polling
+    });
+
+    it('turning updates on saves dataUpdates.enabled at once and follows the first check', async () => {
+      const api = fakeApi();
+      await open(api);
+      const running = { ...updatesOn(dataStatus()), checking: true };
+      api.script = [dataStatus(), running, running];
+      api.data = { ...updatesOn(APPLIED), lastCheck: dataCheck('applied', { version: '2026-11-30.4' }) };
+      box().click();
+      await settle();
+      expect(api.writes).toBe(1);
+      expect((api.stored['settings'] as Settings).dataUpdates).toEqual({ enabled: true, url: null });
+      expect({ ...(api.stored['settings'] as Settings), dataUpdates: DEFAULT_SETTINGS.dataUpdates }).toEqual(STORED); // nothing else changed
+      expect(box().checked).toBe(true);
+      expect(textOf('form-status')).toBe('Network data updates are on: Carrier Watch checks now, then once a day.');
+      expect(root.querySelector('.dirty')!.textContent).toBe('');
+      await vi.waitFor(() => expect(textOf('data-status')).toContain('update 2026-11-30.4 applied'));
+      expect(textOf('data-last-check')).toContain('update 2026-11-30.4 verified and applied');
+      expect(api.script).toEqual([]);
+
+      // And off again.
+      api.data = { ...APPLIED, lastCheck: api.data.lastCheck };
+      box().click();
+      await settle();
+      expect((api.stored['settings'] as Settings).dataUpdates).toEqual({ enabled: false, url: null });
+      expect(textOf('form-status')).toBe('Network data updates are off: Carrier Watch makes no network request of its own.');
+      expect(checkNow().disabled).toBe(true);
+      expect(q('data-update-url')).toBeNull();
+    });
+
+    it('keeps the switch through Save and through a change made elsewhere while editing', async () => {
+      const api = fakeApi();
+      api.stored['settings'] = { ...STORED, dataUpdates: { enabled: true, url: 'https://mirror.example.org/cw.cwdata' } };
+      await open(api);
+      type(root.querySelector<HTMLInputElement>('#retention-days')!, '12');
+      await settle();
+      api.stored['settings'] = { ...(api.stored['settings'] as Settings), dataUpdates: { enabled: false, url: 'https://mirror.example.org/cw.cwdata' } };
+      api.fire();
+      await settle();
+      expect(box().checked).toBe(false);
+      root.querySelector<HTMLButtonElement>('[data-testid=save]')!.click();
+      await settle();
+      expect(api.stored['settings']).toEqual({ ...STORED, logRetentionDays: 12, dataUpdates: { enabled: false, url: 'https://mirror.example.org/cw.cwdata' } });
+    });
+
+    it('"Check now" asks the background, says "Checking…" while waiting, then shows the new status', async () => {
+      const api = fakeApi();
+      api.data = { ...updatesOn(dataStatus()), lastCheck: dataCheck('up-to-date') };
+      let answer: (status: DataStatus) => void = () => undefined;
+      api.checkDataNow = vi.fn(() => new Promise<DataStatus>((resolve) => (answer = resolve)));
+      await open(api);
+      checkNow().click();
+      await settle();
+      expect(api.checkDataNow).toHaveBeenCalledTimes(1);
+      expect(checkNow().disabled).toBe(true);
+      expect(checkNow().textContent).toBe('Checking…');
+      answer({ ...updatesOn(APPLIED), lastCheck: dataCheck('applied', { at: AT + 1000, version: '2026-11-30.4' }) });
+      await settle();
+      expect(checkNow().disabled).toBe(false);
+      expect(checkNow().textContent).toBe('Check now');
+      expect(textOf('data-status')).toContain('update 2026-11-30.4 applied');
+      expect(textOf('data-last-check')).toBe(`Last check: ${formatDateTime(AT + 1000)} — update 2026-11-30.4 verified and applied`);
+    });
+
+    it('says so when the background does not answer, and the rest of the page works', async () => {
+      const api = fakeApi();
+      api.getDataStatus = async () => Promise.reject(new Error('no network data status from the background'));
+      await open(api);
+      expect(root.querySelector('[data-ready=true]')).not.toBeNull();
+      expect(q('data-status')).toBeNull();
+      expect(textOf('data-background-error')).toBe("Carrier Watch's background did not answer: no network data status from the background");
+      expect(checkNow().disabled).toBe(true);
+      expect(box().disabled).toBe(false);
+
+      api.getDataStatus = async () => updatesOn(dataStatus());
+      api.checkDataNow = vi.fn(async () => Promise.reject(new Error('timed out')));
+      box().click();
+      await settle();
+      checkNow().click();
+      await settle();
+      expect(textOf('data-background-error')).toBe("Carrier Watch's background did not answer: timed out");
+      expect(checkNow().textContent).toBe('Check now');
+    });
+
+    it('stops following a check when the page closes', async () => {
+      const api = fakeApi();
+      api.data = { ...updatesOn(dataStatus()), checking: true };
+      await open(api);
+      await vi.waitFor(() => expect(api.statusReads).toBeGreaterThan(2));
+      render(null, root);
+      await settle(); // the read under way, if any, ends
+      const reads = api.statusReads;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(api.statusReads).toBe(reads);
+    });
+
+    it("the organisation's switch: checked as set, disabled and marked; its mirror marked too", async () => {
+      const api = fakeApi();
+      api.policy = { dataUpdates: true, dataUpdateUrl: 'https://mirror.corp.example/cw.cwdata' };
+      api.data = updatesOn(dataStatus(), { url: 'https://mirror.corp.example/cw.cwdata', enabledManaged: true, urlManaged: true });
+      await open(api);
+      expect(box().checked).toBe(true);
+      expect(box().disabled).toBe(true);
+      expect(box().getAttribute('data-managed')).toBe('true');
+      expect(box().closest('label')!.querySelector('[data-testid=managed-note]')!.textContent).toBe('Set by your organisation');
+      expect(textOf('data-update-url')).toBe('Checks go to https://mirror.corp.example/cw.cwdata Set by your organisation');
+      expect(checkNow().disabled).toBe(false); // checking changes no setting
+      box().click();
+      await settle();
+      expect(api.writes).toBe(0);
+    });
+
+    it('disabled when only the background reports the switch as managed, or the settings are locked', async () => {
+      const api = fakeApi();
+      api.data = dataStatus({ updates: { ...dataStatus().updates, enabled: false, enabledManaged: true } });
+      await open(api);
+      expect(box().disabled).toBe(true);
+      expect(box().getAttribute('data-managed')).toBe('true');
+      render(null, root);
+
+      const locked = fakeApi();
+      locked.policy = { lockSettings: true };
+      locked.data = dataStatus({ updates: { ...dataStatus().updates, enabledManaged: true, urlManaged: true } });
+      await open(locked);
+      expect(box().disabled).toBe(true);
+      expect(box().getAttribute('data-managed')).toBeNull(); // the banner says everything is locked
     });
   });
 

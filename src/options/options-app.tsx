@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { isLocked, NO_MANAGED_POLICY, parseManagedPolicy, type ManagedReading } from '../engine/managed-settings.ts';
-import type { ProtectionSettings, Settings } from '../engine/settings.ts';
-import { t } from '../ui/i18n.ts';
+import type { Settings } from '../engine/settings.ts';
+import { t, type MessageKey } from '../ui/i18n.ts';
 import type { OptionsApi } from '../ui/options-api.ts';
 import { checkForm, formFromSettings, isDirty, managedForm, shownForm, type OptionsForm } from '../ui/options-form.ts';
 import { loadSettings, saveSettings } from '../ui/settings-store.ts';
 import { AboutSection } from './about-section.tsx';
+import { DataUpdatesSection, type DataPoll } from './data-updates-section.tsx';
 import { ManagedNotice } from './managed-ui.tsx';
 import { ProtectionSection } from './protection-section.tsx';
 import { AllowlistSection, CustomEntriesSection, LogSection, NotificationsSection, OperatorsSection } from './sections.tsx';
@@ -14,7 +15,8 @@ import { SettingsFileSection, type ImportResult } from './settings-file-section.
 // The options page. The form is edited freely and checked on every change;
 // Save stores it only when every entry is valid, so the stored settings are
 // always the previous ones or a complete valid set. Protection is the
-// exception: each change there is saved at once.
+// exception, and so is the switch for network data updates: each change
+// there is saved at once.
 //
 // The organisation's settings (storage.managed) are shown in place of the
 // user's, with their controls disabled, but the form and `saved` hold only
@@ -25,7 +27,19 @@ type Status = { kind: 'ok' | 'error' | 'info'; text: string; details?: string[] 
 
 const same = (a: Settings, b: Settings): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-export function OptionsApp({ api }: { api: OptionsApi }) {
+/** The parts of the settings saved at once by their own section, never waiting for Save. */
+type AtOnce = 'protection' | 'dataUpdates';
+type AtOnceParts = Pick<Settings, AtOnce>;
+
+/** The form and the settings hold these parts alike. */
+const partOf = <K extends AtOnce>(from: AtOnceParts, key: K): AtOnceParts[K] => from[key];
+
+const savedMessage: { [K in AtOnce]: (value: AtOnceParts[K]) => MessageKey } = {
+  protection: () => 'optProtectionSaved',
+  dataUpdates: (value) => (value.enabled ? 'optDataUpdatesOn' : 'optDataUpdatesOff'),
+};
+
+export function OptionsApp({ api, dataPoll }: { api: OptionsApi; dataPoll?: DataPoll }) {
   const [saved, setSaved] = useState<Settings | null>(null);
   const [form, setForm] = useState<OptionsForm | null>(null);
   const [status, setStatus] = useState<Status | null>(null);
@@ -58,11 +72,11 @@ export function OptionsApp({ api }: { api: OptionsApi }) {
       const wouldSave = current ? checkForm(current).settings : null;
       if (wouldSave && same(wouldSave, loaded.settings)) return setSaved(loaded.settings);
       if (editing) {
-        // Protection is saved at once, so it follows storage even while the rest is being edited.
-        const protection = loaded.settings.protection;
-        setForm((f) => (f ? { ...f, protection } : f));
-        setSaved((s) => (s ? { ...s, protection } : s));
-        if (!before || !same({ ...before, protection }, loaded.settings)) setStatus({ kind: 'info', text: t('changedElsewhere') });
+        // What is saved at once follows storage even while the rest is being edited.
+        const { protection, dataUpdates } = loaded.settings;
+        setForm((f) => (f ? { ...f, protection, dataUpdates } : f));
+        setSaved((s) => (s ? { ...s, protection, dataUpdates } : s));
+        if (!before || !same({ ...before, protection, dataUpdates }, loaded.settings)) setStatus({ kind: 'info', text: t('changedElsewhere') });
         return;
       }
       setSaved(loaded.settings);
@@ -79,29 +93,44 @@ export function OptionsApp({ api }: { api: OptionsApi }) {
     setStatus(null);
   }, []);
 
-  /** Protection writes, one after another: each reads what the previous one stored. */
-  const protectionWrites = useRef<Promise<void>>(Promise.resolve());
+  /** Writes saved at once, one after another: each reads what the previous one stored. */
+  const atOnceWrites = useRef<Promise<unknown>>(Promise.resolve());
 
-  /** Saves a protection change at once, over what is stored now (the popup may have changed it since). */
-  function changeProtection(update: (current: ProtectionSettings) => ProtectionSettings) {
-    if (locked) return;
-    setForm((f) => (f ? { ...f, protection: update(f.protection) } : f));
-    protectionWrites.current = protectionWrites.current.then(async () => {
+  /**
+   * Saves one part at once, over what is stored now (the popup may have
+   * changed it since); resolves true once stored, false when refused.
+   */
+  function changeAtOnce<K extends AtOnce>(key: K, update: (current: AtOnceParts[K]) => AtOnceParts[K]): Promise<boolean> {
+    setForm((f) => (f ? { ...f, [key]: update(partOf(f, key)) } : f));
+    const write = atOnceWrites.current.then(async () => {
       try {
         const stored = await loadSettings(api.settings);
-        const result = await saveSettings(api.settings, { ...stored.settings, protection: update(stored.settings.protection) });
+        const result = await saveSettings(api.settings, { ...stored.settings, [key]: update(partOf(stored.settings, key)) });
         if (!result.ok) throw new Error(result.errors.join('; '));
-        const protection = result.value.protection;
-        setForm((f) => (f ? { ...f, protection } : f));
-        setSaved((s) => (s ? { ...s, protection } : s));
-        setStatus({ kind: 'ok', text: t('optProtectionSaved') });
+        const value = partOf(result.value, key);
+        setForm((f) => (f ? { ...f, [key]: value } : f));
+        setSaved((s) => (s ? { ...s, [key]: value } : s));
+        setStatus({ kind: 'ok', text: t(savedMessage[key](value)) });
+        return true;
       } catch (error) {
         // Show what is really stored again, and why the change did not stick.
         const stored = await loadSettings(api.settings).catch(() => null);
-        if (stored) setForm((f) => (f ? { ...f, protection: stored.settings.protection } : f));
+        if (stored) setForm((f) => (f ? { ...f, [key]: stored.settings[key] } : f));
         setStatus({ kind: 'error', text: t('errorSettings', error instanceof Error ? error.message : String(error)) });
+        return false;
       }
     });
+    atOnceWrites.current = write;
+    return write;
+  }
+
+  function changeProtection(update: (current: Settings['protection']) => Settings['protection']) {
+    if (!locked) void changeAtOnce('protection', update);
+  }
+
+  async function changeDataUpdates(enabled: boolean): Promise<boolean> {
+    if (isLocked(managed, 'dataUpdates')) return false;
+    return changeAtOnce('dataUpdates', (current) => ({ ...current, enabled }));
   }
 
   async function save() {
@@ -160,6 +189,7 @@ export function OptionsApp({ api }: { api: OptionsApi }) {
         <AllowlistSection {...props} />
         <LogSection {...props} onClearAll={clearAll} />
         <NotificationsSection {...props} requestPermission={api.requestNotifications} />
+        <DataUpdatesSection shown={shown.dataUpdates} managed={managed} api={api} onChange={changeDataUpdates} {...(dataPoll ? { poll: dataPoll } : {})} />
         <div class="save-bar">
           <button type="submit" class="button primary" data-testid="save" disabled={locked}>
             {t('save')}

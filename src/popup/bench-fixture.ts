@@ -82,6 +82,13 @@ export function benchPopupApi(count: number): PopupApi {
     tabUrl: async () => 'https://news.example.com/article',
     getTab: async () => reply,
     getSiteLog: async (site) => ({ site, visits: [] }),
+    getDataStatus: async () => ({
+      inUse: { version: '2026-06-17.0', dataDate: '2026-06-17', source: 'bundled', appliedAt: null },
+      bundledVersion: '2026-06-17.0',
+      updates: { enabled: false, url: 'https://example.invalid/bench.cwdata', enabledManaged: false, urlManaged: false },
+      lastCheck: null,
+      checking: false,
+    }),
     clearSiteLog: async () => undefined,
     settings: { get: async (key) => ({ [key]: stored[key] }), set: async (items) => void Object.assign(stored, items) },
     openOptions: async () => undefined,

@@ -1,6 +1,7 @@
 import browser from 'webextension-polyfill';
 import type { TabReply } from '../background/messages.ts';
 import type { SiteLog } from '../background/site-log.ts';
+import { asDataStatus } from '../ui/data-status.ts';
 import { copyText, saveFile } from '../ui/download.ts';
 import type { PopupApi } from '../ui/popup-api.ts';
 
@@ -33,6 +34,7 @@ export function browserPopupApi(): PopupApi {
     },
     getTab: (tabId) => browser.runtime.sendMessage({ type: 'get-tab', tabId }) as Promise<TabReply>,
     getSiteLog: (site) => browser.runtime.sendMessage({ type: 'get-site-log', site }) as Promise<SiteLog>,
+    getDataStatus: async () => asDataStatus(await browser.runtime.sendMessage({ type: 'get-data-status' })),
     async clearSiteLog(site) {
       await browser.runtime.sendMessage({ type: 'clear-site-log', site });
     },

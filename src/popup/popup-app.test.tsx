@@ -1,12 +1,12 @@
 // @vitest-environment happy-dom
 import { render } from 'preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ProtectionStatus, TabReply } from '../background/messages.ts';
+import type { DataStatus, ProtectionStatus, TabReply } from '../background/messages.ts';
 import type { SiteLog } from '../background/site-log.ts';
 import { visitOf } from '../background/site-log.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../engine/settings.ts';
 import type { PopupApi } from '../ui/popup-api.ts';
-import { endpoint, reply, view } from '../ui/test-fixtures.ts';
+import { dataStatus, endpoint, reply, view } from '../ui/test-fixtures.ts';
 import { settle, useLocale } from '../ui/test-support.ts';
 import { benchPopupApi } from './bench-fixture.ts';
 import { FIRST_ROWS } from './endpoint-groups.tsx';
@@ -20,6 +20,8 @@ interface FakeApi extends PopupApi {
   saved: Array<{ name: string; mime: string; text: string }>;
   copied: string[];
   cleared: string[];
+  /** What get-data-status answers; an Error is thrown instead. */
+  data: DataStatus | Error;
 }
 
 function fakeApi(first: TabReply): FakeApi {
@@ -31,11 +33,16 @@ function fakeApi(first: TabReply): FakeApi {
     saved: [],
     copied: [],
     cleared: [],
+    data: dataStatus(),
     tabToShow: async () => 5,
     tabUrl: async () => api.url,
     // The latest reply, as the background would give it now.
     getTab: async () => api.replies[api.replies.length - 1]!,
     getSiteLog: async () => api.log,
+    getDataStatus: async () => {
+      if (api.data instanceof Error) throw api.data;
+      return api.data;
+    },
     clearSiteLog: async (site) => {
       api.cleared.push(site);
       api.log = { site, visits: [] };
@@ -214,12 +221,48 @@ describe('PopupApp', () => {
     console.info(`popup, 1,000 endpoints, happy-dom: first render ${timings[0]!.renderMs.toFixed(1)} ms, all rows ${all[0]!.toFixed(1)} ms`);
   });
 
+  it('ends with the network data in use, in one quiet line', async () => {
+    const api = fakeApi(flaggedPage());
+    render(<PopupApp api={api} pollMs={60_000} />, root);
+    await settle();
+    const footer = root.querySelector('[data-testid=data-footer]')!;
+    expect(footer.textContent).toBe('Network data of 2026-06-17, verified');
+    expect(root.querySelector('.popup')!.lastElementChild).toBe(footer);
+
+    render(null, root);
+    api.data = dataStatus({ inUse: { version: '2026-11-30.4', dataDate: '2026-11-30', source: 'update', appliedAt: Date.UTC(2026, 11, 2, 14, 3) } });
+    render(<PopupApp api={api} pollMs={60_000} />, root);
+    await settle();
+    expect(text('[data-testid=data-footer]')).toBe('Network data of 2026-11-30, verified · updated');
+  });
+
+  it('leaves the footer out, and the rest of the popup as it is, when the data status cannot be read', async () => {
+    const api = fakeApi(flaggedPage());
+    api.data = new Error('no network data status from the background');
+    render(<PopupApp api={api} pollMs={60_000} />, root);
+    await settle();
+    expect(root.querySelector('[data-testid=data-footer]')).toBeNull();
+    expect(text('[data-testid=endpoint-count]')).toBe('2');
+    expect(text('.status')).toBe('');
+
+    // Also on a page with nothing to show.
+    render(null, root);
+    const nonWeb = fakeApi(reply(null));
+    nonWeb.url = 'chrome://settings/';
+    nonWeb.getDataStatus = () => Promise.reject(new Error('Could not establish connection. Receiving end does not exist.'));
+    render(<PopupApp api={nonWeb} pollMs={60_000} />, root);
+    await settle();
+    expect(root.querySelector('[data-testid=data-footer]')).toBeNull();
+    expect(text('[data-testid=verdict]')).toContain('web pages (http and https) only');
+  });
+
   it('is in Chinese when the browser is', async () => {
     useLocale('zh_CN');
     render(<PopupApp api={fakeApi(flaggedPage())} pollMs={60_000} />, root);
     await settle();
     expect(text('[data-testid=verdict]')).toBe('此页面联系了 2 个位于中国移动和中国电信网络上的端点');
     expect(text('.operator-name')).toBe('中国移动');
+    expect(text('[data-testid=data-footer]')).toBe('网络数据（2026-06-17），已验证');
   });
 
   it('every button has a name and the settings button opens the options page', async () => {

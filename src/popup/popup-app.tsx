@@ -5,6 +5,7 @@ import { t } from '../ui/i18n.ts';
 import type { PopupApi } from '../ui/popup-api.ts';
 import { LOADING_MODEL, popupModel, replySignature, type PopupModel } from '../ui/popup-model.ts';
 import { loadSettings } from '../ui/settings-store.ts';
+import { DataFooter } from './data-footer.tsx';
 import { EndpointGroups } from './endpoint-groups.tsx';
 import { PageActions } from './page-actions.tsx';
 import { PageHeader } from './page-header.tsx';
@@ -142,6 +143,7 @@ export function PopupApp({ api, pollMs = 700, onFirstRender, onAllRendered }: Po
       <p class="status" role="status" aria-live="polite">
         {status}
       </p>
+      <DataFooter api={api} />
     </div>
   );
 }

@@ -1,3 +1,4 @@
+import type { DataStatus } from '../background/messages.ts';
 import type { SettingsArea } from './settings-store.ts';
 
 // Everything the options page needs from the browser and the background:
@@ -25,6 +26,10 @@ export interface OptionsApi {
   requestNotifications(): Promise<boolean>;
   /** Gives the permission back when no notification is wanted any more. */
   releaseNotifications(): Promise<void>;
+  /** Which network data is in use and how updates stand (get-data-status). */
+  getDataStatus(): Promise<DataStatus>;
+  /** "Check now": resolves when the check is done, with the status after it (check-data-now). */
+  checkDataNow(): Promise<DataStatus>;
   saveFile(name: string, mime: string, text: string): void;
   version: string;
   now(): number;

@@ -16,6 +16,8 @@ const stored: Settings = {
   },
   logRetentionDays: 7,
   notifications: { flagged: false, phoneLogin: true },
+  // Not edited by the form, but Save must store it as it is.
+  dataUpdates: { enabled: true, url: 'https://mirror.example.org/cw.cwdata' },
 };
 
 describe('the options form', () => {

@@ -1,5 +1,5 @@
 import { applyManagedPolicy, type ManagedKey, type ManagedReading } from '../engine/managed-settings.ts';
-import { DEFAULT_SETTINGS, MAX_RETENTION_DAYS, parseSettings, type NotificationSettings, type ProtectionSettings, type Settings } from '../engine/settings.ts';
+import { DEFAULT_SETTINGS, MAX_RETENTION_DAYS, parseSettings, type DataUpdateSettings, type NotificationSettings, type ProtectionSettings, type Settings } from '../engine/settings.ts';
 import type { Confidence, OperatorId } from '../engine/types.ts';
 import { checkEntry, checkRetention, type EntryKind } from './entry-checks.ts';
 import { t } from './i18n.ts';
@@ -32,6 +32,8 @@ export interface OptionsForm {
   notifications: NotificationSettings;
   /** Saved at once by its own section, not by Save; here so Save stores it unchanged. */
   protection: ProtectionSettings;
+  /** Saved at once too (the background checks as soon as it is turned on). */
+  dataUpdates: DataUpdateSettings;
 }
 
 export const ENTRY_KIND: Record<EntryListKey, EntryKind> = { asns: 'asn', cidrs: 'cidr', domains: 'domain' };
@@ -52,6 +54,7 @@ export function formFromSettings(s: Settings): OptionsForm {
     retentionDays: String(s.logRetentionDays),
     notifications: { ...s.notifications },
     protection: { ...s.protection, allowedSites: [...s.protection.allowedSites] },
+    dataUpdates: { ...s.dataUpdates },
   };
 }
 
@@ -105,6 +108,7 @@ export function checkForm(form: OptionsForm): FormCheck {
     logRetentionDays: retention.ok ? retention.value : undefined,
     notifications: form.notifications,
     protection: form.protection,
+    dataUpdates: form.dataUpdates,
   });
   // The checks above mirror the engine's; should they ever disagree, the engine wins.
   if (!parsed.ok) return { problems: { form: t('errorSettings', parsed.errors.join('; ')) }, settings: null };
@@ -144,6 +148,10 @@ export function shownForm(form: OptionsForm, managed: OptionsForm, reading: Mana
       mode: has('protection') ? managed.protection.mode : form.protection.mode,
       blockPhoneLogin: has('blockPhoneLogin') ? managed.protection.blockPhoneLogin : form.protection.blockPhoneLogin,
       allowedSites: reading.policy.lockSettings === true ? [] : form.protection.allowedSites,
+    },
+    dataUpdates: {
+      enabled: has('dataUpdates') ? managed.dataUpdates.enabled : form.dataUpdates.enabled,
+      url: has('dataUpdateUrl') ? managed.dataUpdates.url : form.dataUpdates.url,
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { TabReply } from '../background/messages.ts';
+import type { DataStatus, TabReply } from '../background/messages.ts';
 import type { SiteLog } from '../background/site-log.ts';
 import type { SettingsArea } from './settings-store.ts';
 
@@ -13,6 +13,8 @@ export interface PopupApi {
   tabUrl(tabId: number): Promise<string | null>;
   getTab(tabId: number): Promise<TabReply>;
   getSiteLog(site: string): Promise<SiteLog>;
+  /** Which network data is in use (get-data-status), for the footer. */
+  getDataStatus(): Promise<DataStatus>;
   clearSiteLog(site: string): Promise<void>;
   settings: SettingsArea;
   openOptions(): Promise<void>;

@@ -1,4 +1,4 @@
-import type { TabReply } from '../background/messages.ts';
+import type { DataCheck, DataStatus, TabReply } from '../background/messages.ts';
 import type { Endpoint, PageView } from '../background/page-view.ts';
 
 // Builders of the background's shapes for unit tests.
@@ -40,3 +40,23 @@ export function reply(current: PageView | null, patch: Partial<TabReply> = {}): 
   return { tab: { tabId: 5, private: false, current, provisional: {}, prerendered: {}, recent: [] }, storageError: null, ...patch };
 }
 
+/** The data shipped with the extension in use, updates off: what a fresh install answers. */
+export function dataStatus(patch: Partial<DataStatus> = {}): DataStatus {
+  return {
+    inUse: { version: '2026-06-17.0', dataDate: '2026-06-17', source: 'bundled', appliedAt: null },
+    bundledVersion: '2026-06-17.0',
+    updates: { enabled: false, url: 'https://github.com/carrier-watch/carrier-watch/releases/latest/download/carrier-watch-data.cwdata', enabledManaged: false, urlManaged: false },
+    lastCheck: null,
+    checking: false,
+    ...patch,
+  };
+}
+
+/** Updates on, with `patch` over the updates part. */
+export function updatesOn(status: DataStatus, patch: Partial<DataStatus['updates']> = {}): DataStatus {
+  return { ...status, updates: { ...status.updates, enabled: true, ...patch } };
+}
+
+export function dataCheck(outcome: DataCheck['outcome'], patch: Partial<DataCheck> = {}): DataCheck {
+  return { at: Date.UTC(2026, 11, 2, 14, 3), outcome, message: null, version: null, ...patch };
+}

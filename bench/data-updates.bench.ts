@@ -26,6 +26,9 @@ export interface DataUpdateFigures {
   version: string;
   coldOffMs: number[];
   coldOnMs: number[];
+  /** Each start's phases (ms from the worker's start): script evaluated, data in, storage in, ready. */
+  phasesOff: Startup[];
+  phasesOn: Startup[];
   loadPlainMs: number[];
   loadApplyingMs: number[];
   /** Per applied check: the background's own timing of each step (ms, wall clock, awaits included). */
@@ -33,7 +36,7 @@ export interface DataUpdateFigures {
 }
 
 const BUNDLE_PATH = '/bench-data.cwdata';
-type Startup = { readyMs: number; dataLoadedMs: number; scriptStartMs: number };
+type Startup = { readyMs: number; dataLoadedMs: number; storageReadMs: number; scriptStartMs: number };
 type Steps = DataUpdateFigures['steps'][number];
 
 /** Read from the background: its start-up figures, or the last check's steps. Chromium: the worker; Firefox: the event page (runtime.getBackgroundPage). */
@@ -54,13 +57,12 @@ async function backgroundValue<K extends 'startup' | 'steps'>(b: E2EBrowser, wha
   }, what) as never;
 }
 
-async function coldStart(b: E2EBrowser, wake: Page, url: string): Promise<number> {
+async function coldStart(b: E2EBrowser, wake: Page, url: string): Promise<Startup> {
   if (b.kind === 'chromium') await (b as ChromiumE2EBrowser).stopWorker();
   else await b.stopBackground();
   await wake.goto(url, { waitUntil: 'load' }); // its requests wake the background
   await b.waitForBackground();
-  const startup = await backgroundValue(b, 'startup');
-  return startup.readyMs;
+  return backgroundValue(b, 'startup');
 }
 
 export async function runDataUpdatesBench(runs: number, log: (line: string) => void): Promise<DataUpdateFigures[]> {
@@ -87,15 +89,19 @@ export async function runDataUpdatesBench(runs: number, log: (line: string) => v
       await on.waitForBackground();
       await on.setStorage('local', { settings: { ...SETTINGS, dataUpdates: updates } });
       await pollUntil(`${kind}: the first bundle applied`, () => on.storage('local'), (s) => s['dataBundle'] !== undefined, { timeoutMs: 30_000 });
-      const figures: DataUpdateFigures = { kind, version: await on.browser.version(), coldOffMs: [], coldOnMs: [], loadPlainMs: [], loadApplyingMs: [], steps: [] };
+      const figures: DataUpdateFigures = { kind, version: await on.browser.version(), coldOffMs: [], coldOnMs: [], phasesOff: [], phasesOn: [], loadPlainMs: [], loadApplyingMs: [], steps: [] };
 
       log(`${kind}: cold start, updates off against on with a bundle applied…`);
       const blank = server.url(BENCH_HOST, '/blank');
       const wakeOff = await off.newPage();
       const wakeOn = await on.newPage();
       for (let i = 0; i < runs; i++) {
-        figures.coldOffMs.push(await coldStart(off, wakeOff, blank));
-        figures.coldOnMs.push(await coldStart(on, wakeOn, blank));
+        const a = await coldStart(off, wakeOff, blank);
+        const b = await coldStart(on, wakeOn, blank);
+        figures.phasesOff.push(a);
+        figures.phasesOn.push(b);
+        figures.coldOffMs.push(a.readyMs);
+        figures.coldOnMs.push(b.readyMs);
       }
 
       log(`${kind}: the 500-request page, with and without a bundle applied meanwhile…`);
@@ -141,6 +147,10 @@ export function dataUpdateFigureLines(all: readonly DataUpdateFigures[]): string
     lines.push(`${f.kind} (${f.version})`);
     lines.push(`  cold start, updates off                      median ${ms(median(f.coldOffMs))}  (${f.coldOffMs.map((v) => v.toFixed(0)).join(', ')})`);
     lines.push(`  cold start, updates on, a bundle applied     median ${ms(median(f.coldOnMs))}  (${f.coldOnMs.map((v) => v.toFixed(0)).join(', ')})   ratio ${coldRatio.toFixed(3)} (target ≤ 1.05)`);
+    for (const [label, phases] of [['off', f.phasesOff], ['on ', f.phasesOn]] as const) {
+      const mid = (g: (s: Startup) => number) => ms(median(phases.map(g)));
+      lines.push(`  phases, updates ${label}: script starts ${mid((s) => s.scriptStartMs)}, data in +${mid((s) => s.dataLoadedMs - s.scriptStartMs)}, storage in +${mid((s) => s.storageReadMs - s.scriptStartMs)}, ready +${mid((s) => s.readyMs - s.scriptStartMs)}`);
+    }
     lines.push(`  500-request page                             median ${ms(median(f.loadPlainMs))}`);
     lines.push(`  500-request page, a bundle applied meanwhile median ${ms(median(f.loadApplyingMs))}   ratio ${loadRatio.toFixed(3)}`);
     const step = (k: keyof Steps) => ms(median(f.steps.map((s) => s[k])));

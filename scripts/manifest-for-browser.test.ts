@@ -25,12 +25,15 @@ describe('manifestFor', () => {
     expect(chrome['storage']).toEqual({ managed_schema: 'managed-schema.json' });
   });
 
-  it('has a strict extension-page CSP: only its own scripts, no eval, no objects', () => {
+  it('has a strict extension-page CSP: only its own scripts, no eval, no objects; connections only to https and this machine', () => {
     const csp = (chrome['content_security_policy'] as { extension_pages: string }).extension_pages;
     expect(csp).toMatch(/(?:^|; )default-src 'none'/);
     expect(csp).toMatch(/(?:^|; )script-src 'self'(?:;|$)/);
     expect(csp).toMatch(/(?:^|; )object-src 'none'/);
-    expect(csp).not.toMatch(/unsafe|https?:|\*/);
+    expect(csp).not.toMatch(/unsafe/);
+    // Data updates (src/background/data-updates.ts) fetch over https, or plain http on this machine (tests, a local mirror).
+    expect(csp).toMatch(/(?:^|; )connect-src 'self' https: http:\/\/127\.0\.0\.1:\* http:\/\/localhost:\*;/);
+    expect(csp.replace(/connect-src [^;]*;/, '')).not.toMatch(/https?:|\*/);
     expect(firefox['content_security_policy']).toEqual(chrome['content_security_policy']);
   });
 

@@ -177,7 +177,7 @@ export class DataUpdater {
     const appliedAt = this.deps.now();
     try {
       // Stored first: data in use that a restart would lose is not applied.
-      await this.deps.local.set({ [STORED_BUNDLE_KEY]: toStoredBundle(bundle, sha256, appliedAt) });
+      await this.deps.local.set({ [STORED_BUNDLE_KEY]: await toStoredBundle(bundle, sha256, appliedAt) });
     } catch (error) {
       return check('failed', `could not save the new data (${messageOf(error)})`, bundle.version);
     }

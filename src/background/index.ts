@@ -67,7 +67,7 @@ async function loadData(): Promise<AppliedData | null> {
   let applied: AppliedData | null = null;
   const record = stored.ok ? stored.value[STORED_BUNDLE_KEY] : undefined;
   if (record !== undefined) {
-    const restored = restoreStoredBundle(record, BUNDLED_DATA_VERSION);
+    const restored = await restoreStoredBundle(record, BUNDLED_DATA_VERSION);
     if (restored.ok) {
       applied = restored.data;
       data = { list: applied.list, table: applied.table };

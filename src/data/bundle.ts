@@ -1,5 +1,5 @@
 import { FlaggedListError, parseFlaggedList } from '../engine/flagged-list.ts';
-import { IpTable, IpTableError } from '../engine/ip-table.ts';
+import { IpTable, IpTableError, type AsnTotals } from '../engine/ip-table.ts';
 import type { FlaggedList, OperatorId } from '../engine/types.ts';
 
 // Signed data bundles: the curated list, the IP table and its meta in one
@@ -363,13 +363,23 @@ export interface TableTotals {
   v6Addresses: string;
 }
 
+/** Per-ASN totals of a table, computed once per table: the data in use is compared with every bundle checked. */
+const asnTotalsCache = new WeakMap<IpTable, Map<number, AsnTotals>>();
+function asnTotals(table: IpTable): Map<number, AsnTotals> {
+  let totals = asnTotalsCache.get(table);
+  if (!totals) asnTotalsCache.set(table, (totals = table.totalsByAsn()));
+  return totals;
+}
+
 /** Range and address counts per family, counted as scripts/lib/build-ip-data.ts writes them into ip-table-meta.json. */
 export function tableTotals(table: IpTable): TableTotals {
-  let v4 = 0n;
-  for (const r of table.ranges(4)) v4 += r.end - r.start + 1n;
+  let v4 = 0;
   let v6 = 0n;
-  for (const r of table.ranges(6)) v6 += r.end - r.start + 1n;
-  return { v4Ranges: table.v4Count, v4Addresses: Number(v4), v6Ranges: table.v6Count, v6Addresses: v6.toString() };
+  for (const t of asnTotals(table).values()) {
+    v4 += t.v4Addresses;
+    v6 += t.v6Addresses;
+  }
+  return { v4Ranges: table.v4Count, v4Addresses: v4, v6Ranges: table.v6Count, v6Addresses: v6.toString() };
 }
 
 export interface OperatorTotals {
@@ -390,24 +400,16 @@ export function operatorTotals(list: FlaggedList, table: IpTable): Map<OperatorI
     return t;
   };
   for (const operator of list.operators) of(operator.id);
-  const operatorOf = new Map<number, OperatorId>();
+  const byAsn = asnTotals(table);
   for (const entry of list.asns) {
-    operatorOf.set(entry.asn, entry.operatorId);
-    of(entry.operatorId).asns++;
-  }
-  for (const family of [4, 6] as const) {
-    for (const r of table.ranges(family)) {
-      const id = operatorOf.get(r.asn);
-      if (!id) continue;
-      const t = of(id);
-      if (family === 4) {
-        t.v4Ranges++;
-        t.v4Addresses += r.end - r.start + 1n;
-      } else {
-        t.v6Ranges++;
-        t.v6Addresses += r.end - r.start + 1n;
-      }
-    }
+    const t = of(entry.operatorId);
+    t.asns++;
+    const ranges = byAsn.get(entry.asn);
+    if (!ranges) continue;
+    t.v4Ranges += ranges.v4Ranges;
+    t.v4Addresses += BigInt(ranges.v4Addresses);
+    t.v6Ranges += ranges.v6Ranges;
+    t.v6Addresses += ranges.v6Addresses;
   }
   for (const domain of list.domains) of(domain.operatorId).domains++;
   return totals;

@@ -28,6 +28,13 @@ export interface RangeInput {
   asn: number;
 }
 
+export interface AsnTotals {
+  v4Ranges: number;
+  v4Addresses: number;
+  v6Ranges: number;
+  v6Addresses: bigint;
+}
+
 export class IpTableError extends Error {
   override name = 'IpTableError';
 }
@@ -90,6 +97,32 @@ export class IpTable {
     }
     if (found < 0 || compareWords(this.v6End, found * 4, words) < 0) return 0;
     return this.asnByIndex[this.v6Asn[found]!]!;
+  }
+
+  /**
+   * Ranges and addresses per ASN, straight from the arrays: what the data
+   * bundle guards compare (src/data/bundle.ts). IPv4 counts fit a double;
+   * IPv6 counts are BigInt, made once per range rather than per bound.
+   */
+  totalsByAsn(): Map<number, AsnTotals> {
+    const totals = new Map<number, AsnTotals>();
+    const of = (index: number): AsnTotals => {
+      const asn = this.asnByIndex[index]!;
+      let t = totals.get(asn);
+      if (!t) totals.set(asn, (t = { v4Ranges: 0, v4Addresses: 0, v6Ranges: 0, v6Addresses: 0n }));
+      return t;
+    };
+    for (let i = 0; i < this.v4Asn.length; i++) {
+      const t = of(this.v4Asn[i]!);
+      t.v4Ranges++;
+      t.v4Addresses += this.v4End[i]! - this.v4Start[i]! + 1;
+    }
+    for (let i = 0; i < this.v6Asn.length; i++) {
+      const t = of(this.v6Asn[i]!);
+      t.v6Ranges++;
+      t.v6Addresses += bigFrom(this.v6End, i * 4) - bigFrom(this.v6Start, i * 4) + 1n;
+    }
+    return totals;
   }
 
   /** Every range, for tests, the naive baseline and the CLI's dump. Not for the hot path. */

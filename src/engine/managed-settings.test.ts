@@ -92,7 +92,7 @@ describe('parseManagedPolicy', () => {
     ['customCidrs', {}, /is not a list of/],
     ['lockSettings', 1, /^1 is not true or false$/],
     ['dataUpdates', 'on', /^"on" is not true or false$/],
-    ['dataUpdateUrl', 'http://mirror.example.org/data.cwdata', /must be https \(plain http only to 127\.0\.0\.1, localhost or \[::1\]\)/],
+    ['dataUpdateUrl', 'http://mirror.example.org/data.cwdata', /must be https \(plain http only to 127\.0\.0\.1 or localhost\)/],
     ['dataUpdateUrl', 'ftp://127.0.0.1/data.cwdata', /must be https/],
     ['dataUpdateUrl', 'mirror.example.org/data.cwdata', /is not a URL/],
     ['dataUpdateUrl', '', /must be a non-empty string/],

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,5 +140,49 @@ describe('data:bundle and data:verify', { timeout: 60_000 }, () => {
     const result = run('data-verify', [join(out, `carrier-watch-data-${dataDate}.1.cwdata`), '--public-key', jwkFile]);
     expect(result.code).toBe(1);
     expect(result.err).toContain('rejected (vanished): operator(s) china-mobile would have no ranges and no domains left');
+  });
+});
+
+describe('data:keygen', () => {
+  function keygen(args: string[]): { code: number | null; out: string; err: string } {
+    const result = spawnSync('npx', ['tsx', 'scripts/data-keygen.ts', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    return { code: result.status, out: result.stdout, err: result.stderr };
+  }
+
+  it('writes a private key outside the repository (0600) that data:bundle signs with, and pins its public half', async () => {
+    const key = join(dir, 'new-key.pem');
+    const pinFile = join(dir, 'bundle-key.ts');
+    cpSync(join(root, 'src/data/bundle-key.ts'), pinFile);
+    const made = keygen(['--out', key, '--pin-file', pinFile]);
+    expect(made.code, made.err).toBe(0);
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    const jwk = JSON.parse(/public key \(JWK\): (.+)/.exec(made.out)![1]!) as JsonWebKey;
+    const fingerprint = /fingerprint \(SHA-256 of the SPKI\): ([0-9a-f]{64})/.exec(made.out)![1]!;
+    const pinned = readFileSync(pinFile, 'utf8');
+    expect(pinned).toContain(`x: '${jwk.x}'`);
+    expect(pinned).toContain(`y: '${jwk.y}'`);
+    expect(pinned).toContain(`DATA_BUNDLE_KEY_FINGERPRINT = '${fingerprint}'`);
+    // The pinned SPKI line hashes to the fingerprint it states.
+    const spki = /^\/\/ {3}([A-Za-z0-9+/=]{80,})$/m.exec(pinned)![1]!;
+    expect(createHash('sha256').update(Buffer.from(spki, 'base64')).digest('hex')).toBe(fingerprint);
+    // The key signs bundles that verify against the printed public key.
+    const out = join(dir, 'keygen-out');
+    expect(run('data-bundle', ['--key', key, '--out', out, '--allow-unpinned-key']).code).toBe(0);
+    const bundle = join(out, readdirSync(out)[0]!);
+    writeFileSync(join(dir, 'new-key.jwk.json'), JSON.stringify(jwk));
+    expect(run('data-verify', [bundle, '--public-key', join(dir, 'new-key.jwk.json'), '--no-guards']).code).toBe(0);
+  });
+
+  it('refuses to overwrite a key or to write one inside the repository', () => {
+    const existing = join(dir, 'exists.pem');
+    writeFileSync(existing, 'keep me');
+    const again = keygen(['--out', existing]);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/exists; not overwriting a key/);
+    expect(readFileSync(existing, 'utf8')).toBe('keep me');
+    const inside = keygen(['--out', join(root, 'oops.pem')]);
+    expect(inside.code).toBe(1);
+    expect(inside.err).toMatch(/inside the repository/);
+    expect(existsSync(join(root, 'oops.pem'))).toBe(false);
   });
 });

@@ -9,6 +9,11 @@
  * Flagged here: www.cmpassport.com (a China Mobile phone-number login gateway of the bundled
  * list) and cdn.flagged.test (the policy's customDomains). ct.test is on 127.0.0.2, which the
  * user's own range gives to China Telecom, an operator the policy leaves out: it stays unflagged.
+ *
+ * The policy also turns network-data updates on (dataUpdates) from its own mirror
+ * (dataUpdateUrl, the test server): the server hears the check the user never turned on, and the
+ * file it serves, a bundle signed with a key made here rather than the one pinned in the build,
+ * is rejected and reported while the shipped data stays in use.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,25 +28,35 @@ import { unpackedExtensionId } from './lib/chromium.ts';
 import { LOOPBACK_FLAGGED_SETTINGS } from './lib/flagged-settings.ts';
 import { CHROMIUM_POLICY_FILE, FIREFOX_POLICY_FILE, installChromiumPolicy, installFirefoxPolicy, type InstalledPolicy } from './lib/policies.ts';
 import { CHECKOUT_HOSTS, checkoutSite, extDnrState } from './lib/checkout-site.ts';
+import { committedDataDate, committedFiles, generateBundleKeys, signedBundle } from '../../src/data/test-bundles.ts';
+import type { DataStatus } from '../../src/background/messages.ts';
 import { pollUntil } from './lib/poll.ts';
 import { startServer, type TestServer } from './lib/server.ts';
 import { endpointOf, settle, storedTab } from './lib/waits.ts';
 
 const HOSTS: HostMap = {
+  // The policy's update mirror, by address (Chromium's test resolver rules catch address literals too).
+  '127.0.0.1': '127.0.0.1',
   'shop.test': '127.0.0.1',
   'www.cmpassport.com': '127.0.0.1',
   'cdn.flagged.test': '127.0.0.1',
   'ct.test': '127.0.0.2',
 };
 
-const POLICY = {
-  protection: 'block',
-  blockPhoneLogin: true,
-  operators: ['china-mobile', 'china-unicom', 'custom'],
-  minConfidence: 'extreme',
-  customDomains: [{ domain: 'flagged.test', operator: 'china-mobile' }],
-  lockSettings: true,
-} as const;
+const MIRROR_PATH = '/mirror/carrier-watch-data.cwdata';
+
+/** The policy; its update mirror is the test server, whose port is known once it runs. */
+const policyFor = (mirror: string) =>
+  ({
+    protection: 'block',
+    blockPhoneLogin: true,
+    operators: ['china-mobile', 'china-unicom', 'custom'],
+    minConfidence: 'extreme',
+    customDomains: [{ domain: 'flagged.test', operator: 'china-mobile' }],
+    lockSettings: true,
+    dataUpdates: true,
+    dataUpdateUrl: mirror,
+  }) as const;
 
 /**
  * What the user stored: Warn, the test site allowed ("Allow on this site") and allowlisted, and
@@ -113,8 +128,8 @@ function policyPaths(kind: BrowserKind): Record<string, string | null> {
 }
 
 /** Writes the policy file for `kind`'s build; the extension id is known before launch (Chromium reads policies at launch). */
-function installPolicy(kind: BrowserKind): Promise<InstalledPolicy> {
-  return kind === 'chromium' ? installChromiumPolicy(unpackedExtensionId(extensionDirFor(kind)), POLICY) : installFirefoxPolicy(GECKO_ID, POLICY);
+function installPolicy(kind: BrowserKind, policy: ReturnType<typeof policyFor>): Promise<InstalledPolicy> {
+  return kind === 'chromium' ? installChromiumPolicy(unpackedExtensionId(extensionDirFor(kind)), policy) : installFirefoxPolicy(GECKO_ID, policy);
 }
 
 for (const kind of BROWSER_KINDS) {
@@ -134,11 +149,22 @@ for (const kind of BROWSER_KINDS) {
         return (g.browser ?? g.chrome)!.runtime.sendMessage(m);
       }, message) as Promise<R>;
 
+    let POLICY: ReturnType<typeof policyFor>;
+    let mirrorHits = 0;
+
     beforeAll(async () => {
       server = await startServer();
       checkoutSite(server);
+      // Signed, but not with the key the build pins: the extension must refuse it.
+      const stranger = await generateBundleKeys();
+      const bundle = await signedBundle(committedFiles(), stranger.privateKey, `${committedDataDate()}.5`);
+      server.route('127.0.0.1', MIRROR_PATH, () => {
+        mirrorHits++;
+        return { body: bundle, headers: { 'content-type': 'application/octet-stream' } };
+      });
+      POLICY = policyFor(server.url('127.0.0.1', MIRROR_PATH));
       before = policyPaths(kind);
-      policy = await installPolicy(kind);
+      policy = await installPolicy(kind, POLICY);
       try {
         b = await launch(kind, { extensionDir: extensionDirFor(kind), hosts: HOSTS });
       } finally {
@@ -209,9 +235,10 @@ for (const kind of BROWSER_KINDS) {
       expect(view.controls.block).toEqual({ checked: true, disabled: true, managed: 'true' });
       expect(view.controls.warn).toEqual({ checked: false, disabled: true, managed: 'true' });
       expect(view.controls.phone).toEqual({ checked: true, disabled: true, managed: 'true' });
-      // Locked: nothing that changes a setting accepts input (exporting the settings changes nothing).
+      // Locked: nothing that changes a setting accepts input (exporting the settings and checking
+      // for network data, which the policy turned on, change nothing).
       expect(view.controlCount).toBeGreaterThan(15);
-      expect(view.enabled.filter((id) => id !== 'export-settings')).toEqual([]);
+      expect(view.enabled.filter((id) => id !== 'export-settings' && id !== 'data-check-now')).toEqual([]);
       // The user's "Allow on this site" is not in force under lockSettings.
       expect(view.allowedSites).toBe(0);
       const problem = view.problems.find((text) => text.includes('minConfidence'));
@@ -231,6 +258,30 @@ for (const kind of BROWSER_KINDS) {
       }
       expect((await ask<TabReply>({ type: 'get-tab', tabId: -1 })).protection).toMatchObject({ mode: 'block', blockPhoneLogin: true, locked: true });
       expect(await loadCheckout()).toEqual(BLOCKED_BY_POLICY);
+    });
+
+    it('the policy\'s dataUpdates makes the check the user never turned on; a bundle not signed with the pinned key is refused', async () => {
+      // Counted by the route itself: the other tests clear the server's log.
+      await pollUntil('the update check from the policy\'s mirror', () => mirrorHits, (n) => n > 0, { timeoutMs: 20_000 });
+      const status = await pollUntil('the check to be recorded', () => ask<DataStatus>({ type: 'get-data-status' }), (s) => s.lastCheck !== null && !s.checking);
+      expect(status.updates).toMatchObject({ enabled: true, url: POLICY.dataUpdateUrl, enabledManaged: true, urlManaged: true });
+      expect(status.lastCheck).toMatchObject({ outcome: 'rejected', message: expect.stringMatching(/bad signature/) });
+      expect(status.inUse).toMatchObject({ source: 'bundled', version: `${committedDataDate()}.0` });
+      const p = await br().openExtensionPage('src/options/index.html');
+      const shown = await pollUntil(
+        'the options page to show the organisation\'s updates and the rejection',
+        () => p.evaluate(() => ({
+          checked: (document.querySelector('[data-testid="data-updates"]') as HTMLInputElement | null)?.checked ?? null,
+          disabled: (document.querySelector('[data-testid="data-updates"]') as HTMLInputElement | null)?.disabled ?? null,
+          url: document.querySelector('[data-testid="data-update-url"]')?.textContent ?? '',
+          error: document.querySelector('[data-testid="data-update-error"]')?.textContent ?? null,
+        })),
+        (v) => v.error !== null,
+      );
+      expect(shown).toMatchObject({ checked: true, disabled: true });
+      expect(shown.url).toContain(POLICY.dataUpdateUrl);
+      expect(shown.error).toMatch(/bad signature/);
+      await p.close();
     });
 
     it('closing the browser and removing the policy leaves the policy paths as they were', async () => {

@@ -31,27 +31,33 @@ export interface DataUpdateFigures {
   phasesOn: Startup[];
   loadPlainMs: number[];
   loadApplyingMs: number[];
+  /** The longest any of the page's last 512 request events waited to reach the background (ms), per load. */
+  lagPlainMs: number[];
+  lagApplyingMs: number[];
   /** Per applied check: the background's own timing of each step (ms, wall clock, awaits included). */
   steps: Array<{ downloadMs: number; verifyMs: number; guardsMs: number; storeMs: number; applyMs: number }>;
 }
 
 const BUNDLE_PATH = '/bench-data.cwdata';
-type Startup = { readyMs: number; dataLoadedMs: number; storageReadMs: number; scriptStartMs: number };
+type Startup = { readyMs: number; dataLoadedMs: number; storageReadMs: number; scriptStartMs: number; tableArrivedMs: number; localArrivedMs: number; restoreStartMs: number };
 type Steps = DataUpdateFigures['steps'][number];
 
 /** Read from the background: its start-up figures, or the last check's steps. Chromium: the worker; Firefox: the event page (runtime.getBackgroundPage). */
-async function backgroundValue<K extends 'startup' | 'steps'>(b: E2EBrowser, what: K): Promise<K extends 'startup' ? Startup : Steps> {
+async function backgroundValue<K extends 'startup' | 'steps' | 'lag'>(b: E2EBrowser, what: K): Promise<K extends 'startup' ? Startup : K extends 'steps' ? Steps : number> {
+  type Globals = { __carrierWatchStartup?: unknown; __carrierWatchStats?: { dataUpdate(): unknown; dispatchLagMs: Float32Array } };
   if (b.kind === 'chromium') {
     const worker = await (b as ChromiumE2EBrowser).waitForWorker();
     return worker.evaluate((key: string) => {
-      const g = globalThis as unknown as { __carrierWatchStartup?: unknown; __carrierWatchStats?: { dataUpdate(): unknown } };
+      const g = globalThis as unknown as Globals;
+      if (key === 'lag') return Math.max(...(g.__carrierWatchStats?.dispatchLagMs ?? [0]));
       return key === 'startup' ? g.__carrierWatchStartup : g.__carrierWatchStats?.dataUpdate();
     }, what) as never;
   }
   return b.evalInExtension(async (key: string) => {
     const g = globalThis as unknown as ExtApiGlobal;
-    const page = (await ((g.browser ?? g.chrome) as WebExtBrowser).runtime.getBackgroundPage()) as unknown as { __carrierWatchStartup?: unknown; __carrierWatchStats?: { dataUpdate(): unknown } } | null;
-    const value = key === 'startup' ? page?.__carrierWatchStartup : page?.__carrierWatchStats?.dataUpdate();
+    const page = (await ((g.browser ?? g.chrome) as WebExtBrowser).runtime.getBackgroundPage()) as unknown as Globals | null;
+    const stats = page?.__carrierWatchStats;
+    const value = key === 'lag' ? Math.max(...(stats?.dispatchLagMs ?? [0])) : key === 'startup' ? page?.__carrierWatchStartup : stats?.dataUpdate();
     // Across the page boundary: a plain copy.
     return JSON.parse(JSON.stringify(value ?? null)) as unknown;
   }, what) as never;
@@ -89,15 +95,18 @@ export async function runDataUpdatesBench(runs: number, log: (line: string) => v
       await on.waitForBackground();
       await on.setStorage('local', { settings: { ...SETTINGS, dataUpdates: updates } });
       await pollUntil(`${kind}: the first bundle applied`, () => on.storage('local'), (s) => s['dataBundle'] !== undefined, { timeoutMs: 30_000 });
-      const figures: DataUpdateFigures = { kind, version: await on.browser.version(), coldOffMs: [], coldOnMs: [], phasesOff: [], phasesOn: [], loadPlainMs: [], loadApplyingMs: [], steps: [] };
+      const figures: DataUpdateFigures = { kind, version: await on.browser.version(), coldOffMs: [], coldOnMs: [], phasesOff: [], phasesOn: [], loadPlainMs: [], loadApplyingMs: [], lagPlainMs: [], lagApplyingMs: [], steps: [] };
 
       log(`${kind}: cold start, updates off against on with a bundle applied…`);
       const blank = server.url(BENCH_HOST, '/blank');
       const wakeOff = await off.newPage();
       const wakeOn = await on.newPage();
       for (let i = 0; i < runs; i++) {
-        const a = await coldStart(off, wakeOff, blank);
-        const b = await coldStart(on, wakeOn, blank);
+        // Each pair in the other order from the last, so neither side always follows the other's start.
+        const offFirst = i % 2 === 0;
+        const first = await coldStart(offFirst ? off : on, offFirst ? wakeOff : wakeOn, blank);
+        const second = await coldStart(offFirst ? on : off, offFirst ? wakeOn : wakeOff, blank);
+        const [a, b] = offFirst ? [first, second] : [second, first];
         figures.phasesOff.push(a);
         figures.phasesOn.push(b);
         figures.coldOffMs.push(a.readyMs);
@@ -112,6 +121,7 @@ export async function runDataUpdatesBench(runs: number, log: (line: string) => v
       for (let i = 0; i < runs; i++) {
         await tab.goto(blank);
         figures.loadPlainMs.push(await loadTime(tab, url));
+        figures.lagPlainMs.push(await backgroundValue(on, 'lag'));
         await tab.goto(blank);
         served = bundles[i + 1]!;
         const check = control.evaluate(() => {
@@ -121,6 +131,7 @@ export async function runDataUpdatesBench(runs: number, log: (line: string) => v
         figures.loadApplyingMs.push(await loadTime(tab, url));
         const status = await check;
         if (status.lastCheck?.outcome !== 'applied') throw new Error(`${kind}: check ${i + 1} was not applied: ${JSON.stringify(status.lastCheck)}`);
+        figures.lagApplyingMs.push(await backgroundValue(on, 'lag'));
         figures.steps.push(await backgroundValue(on, 'steps'));
       }
       out.push(figures);
@@ -149,10 +160,14 @@ export function dataUpdateFigureLines(all: readonly DataUpdateFigures[]): string
     lines.push(`  cold start, updates on, a bundle applied     median ${ms(median(f.coldOnMs))}  (${f.coldOnMs.map((v) => v.toFixed(0)).join(', ')})   ratio ${coldRatio.toFixed(3)} (target ≤ 1.05)`);
     for (const [label, phases] of [['off', f.phasesOff], ['on ', f.phasesOn]] as const) {
       const mid = (g: (s: Startup) => number) => ms(median(phases.map(g)));
-      lines.push(`  phases, updates ${label}: script starts ${mid((s) => s.scriptStartMs)}, data in +${mid((s) => s.dataLoadedMs - s.scriptStartMs)}, storage in +${mid((s) => s.storageReadMs - s.scriptStartMs)}, ready +${mid((s) => s.readyMs - s.scriptStartMs)}`);
+      lines.push(
+        `  phases, updates ${label}: script starts ${mid((s) => s.scriptStartMs)}; then the shipped table in +${mid((s) => s.tableArrivedMs - s.scriptStartMs)}, storage.local in +${mid((s) => s.localArrivedMs - s.scriptStartMs)}` +
+          `${label === 'on ' ? `, update restored in ${mid((s) => s.dataLoadedMs - s.restoreStartMs)}` : ''}, data in +${mid((s) => s.dataLoadedMs - s.scriptStartMs)}, ready +${mid((s) => s.readyMs - s.scriptStartMs)}`,
+      );
     }
     lines.push(`  500-request page                             median ${ms(median(f.loadPlainMs))}`);
     lines.push(`  500-request page, a bundle applied meanwhile median ${ms(median(f.loadApplyingMs))}   ratio ${loadRatio.toFixed(3)}`);
+    lines.push(`  longest wait of a request event for the background, per load: median ${ms(median(f.lagPlainMs))} without, ${ms(median(f.lagApplyingMs))} with a bundle applied meanwhile (max ${ms(Math.max(...f.lagApplyingMs))})`);
     const step = (k: keyof Steps) => ms(median(f.steps.map((s) => s[k])));
     lines.push(`  a check's steps (median): download ${step('downloadMs')}, verify ${step('verifyMs')}, guards ${step('guardsMs')}, store ${step('storeMs')}, apply ${step('applyMs')}`);
   }

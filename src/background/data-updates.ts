@@ -38,6 +38,8 @@ export interface DataUpdaterDeps {
   managed: () => { enabled: boolean; url: boolean };
   /** Puts a verified bundle's data to work; null goes back to the shipped data. */
   apply: (data: AppliedData | null) => Promise<void> | void;
+  /** storage.local keeps binary as it is (Firefox), rather than JSON only (Chrome). */
+  binaryStorage?: boolean;
   /** Lets queued work (request events) run between the steps of a check, so none waits long. */
   yieldToEvents?: () => Promise<void>;
 }
@@ -157,7 +159,7 @@ export class DataUpdater {
     await yieldNow();
 
     t = performance.now();
-    const verified = await verifyBundle(file, this.deps.key);
+    const verified = await verifyBundle(file, this.deps.key, undefined, { yieldToEvents: yieldNow });
     this.timings.verifyMs = performance.now() - t;
     if (!verified.ok) return check('rejected', verified.message, null);
     const bundle = verified.bundle;
@@ -177,7 +179,7 @@ export class DataUpdater {
     const appliedAt = this.deps.now();
     try {
       // Stored first: data in use that a restart would lose is not applied.
-      await this.deps.local.set({ [STORED_BUNDLE_KEY]: await toStoredBundle(bundle, sha256, appliedAt) });
+      await this.deps.local.set({ [STORED_BUNDLE_KEY]: toStoredBundle(bundle, sha256, appliedAt, { binary: this.deps.binaryStorage === true }) });
     } catch (error) {
       return check('failed', `could not save the new data (${messageOf(error)})`, bundle.version);
     }

@@ -20,18 +20,27 @@ const api = ((globalThis as { browser?: EarlyApi }).browser ?? (globalThis as un
 
 export const scriptStartMs = performance.now();
 
+/** When each read came back (ms from the worker's start), for the benchmark's phases. */
+export const arrivedMs: Record<string, number> = {};
+
 /** Never rejects: each read reports its own failure to whoever awaits it. */
-const settle = <T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> =>
-  p.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
+const settle = <T>(p: Promise<T>, name?: string): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> =>
+  p.then(
+    (value) => {
+      if (name) arrivedMs[name] = performance.now();
+      return { ok: true as const, value };
+    },
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 
 export const early = {
-  table: settle(fetch(ipTableUrl).then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`HTTP ${r.status} for the bundled IP table`))))),
+  table: settle(fetch(ipTableUrl).then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`HTTP ${r.status} for the bundled IP table`)))), 'table'),
   /**
    * The user's settings, (Chrome) the hosts learned to be on flagged networks, the last policy
    * seen, and a data update applied earlier with the record of checks (absent unless the user
    * turned updates on).
    */
-  local: settle(api.storage.local.get(['settings', 'learnedHosts', 'managedPolicy', 'dataBundle', 'dataUpdateState'])),
+  local: settle(api.storage.local.get(['settings', 'learnedHosts', 'managedPolicy', 'dataBundle', 'dataUpdateState']), 'local'),
   /**
    * The organisation's settings (enterprise policy); Firefox rejects when there is no policy.
    * Not awaited by start-up: at a browser start Chrome answers it only after ~3 s (measured),

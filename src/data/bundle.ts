@@ -203,7 +203,7 @@ export async function signBundle(payload: Uint8Array, privateKey: CryptoKey): Pr
  * `guards` is given) checkBundleGuards against the data in use. The first
  * failure is returned with its reason; nothing given is changed.
  */
-export async function verifyBundle(file: Uint8Array, publicKey: PublicKeyInput, guards?: GuardContext): Promise<VerifyResult> {
+export async function verifyBundle(file: Uint8Array, publicKey: PublicKeyInput, guards?: GuardContext, options: VerifyOptions = {}): Promise<VerifyResult> {
   // 1. Container.
   if (file.byteLength < HEADER_BYTES + SIGNATURE_BYTES) return reject('container', `the file is truncated: ${file.byteLength} bytes, too short for a data bundle`);
   if (!MAGIC.every((b, i) => file[i] === b)) return reject('container', 'not a Carrier Watch data bundle (bad magic)');
@@ -231,7 +231,7 @@ export async function verifyBundle(file: Uint8Array, publicKey: PublicKeyInput, 
   if (!valid) return reject('signature', 'bad signature: the data was changed or not signed with the trusted key');
 
   // 3. Format, 4. schema.
-  const read = readPayload(payload);
+  const read = await readPayload(payload, options.yieldToEvents ?? (async () => undefined));
   if (!read.ok) return read;
   const bundle = read.bundle;
 
@@ -254,7 +254,15 @@ export async function importPublicKey(key: PublicKeyInput): Promise<CryptoKey> {
   return key as CryptoKey;
 }
 
-function readPayload(payload: Uint8Array): VerifyResult {
+export interface VerifyOptions {
+  /**
+   * Awaited between the schema's steps (list, table, totals: each a few to tens of
+   * milliseconds), so a caller with other work, the extension's background, lets it run.
+   */
+  yieldToEvents?: () => Promise<void>;
+}
+
+async function readPayload(payload: Uint8Array, yieldToEvents: () => Promise<void>): Promise<VerifyResult> {
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   if (payload.byteLength < 4) return reject('format', 'the signed payload has no manifest');
   const manifestLength = view.getUint32(0, true);
@@ -310,6 +318,7 @@ function readPayload(payload: Uint8Array): VerifyResult {
     ipTableMeta: text['ip-table-meta.json']!,
   };
 
+  await yieldToEvents();
   let list: FlaggedList;
   try {
     list = parseFlaggedList(files);
@@ -317,6 +326,7 @@ function readPayload(payload: Uint8Array): VerifyResult {
     const detail = error instanceof FlaggedListError ? error.problems.slice(0, 5).join('; ') + (error.problems.length > 5 ? `; and ${error.problems.length - 5} more` : '') : messageOf(error);
     return reject('schema', `the curated list does not parse: ${detail}`);
   }
+  await yieldToEvents();
   let table: IpTable;
   try {
     table = IpTable.decode(files.ipTable);
@@ -331,6 +341,7 @@ function readPayload(payload: Uint8Array): VerifyResult {
   }
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return reject('schema', 'ip-table-meta.json is not a JSON object');
   const declared = (meta as { totals?: unknown }).totals;
+  await yieldToEvents();
   if (declared !== undefined) {
     const actual = tableTotals(table);
     const d = (typeof declared === 'object' && declared !== null ? declared : {}) as Record<string, unknown>;

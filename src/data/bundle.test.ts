@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeIpTable, IpTable, type RangeInput } from '../engine/ip-table.ts';
-import { parseFlaggedList } from '../engine/flagged-list.ts';
 import {
   BUNDLE_FILE_NAMES,
   bundledDataVersion,
@@ -20,7 +18,7 @@ import {
   type VerifyResult,
 } from './bundle.ts';
 import { DATA_BUNDLE_KEY_FINGERPRINT, DATA_BUNDLE_PUBLIC_KEY } from './bundle-key.ts';
-import { GENERATED_DIR, readIpTable, readListFiles } from './node.ts';
+import { committedDataDate, committedFiles, installedData, withRanges as filteredRanges } from './test-bundles.ts';
 
 const { subtle } = globalThis.crypto;
 
@@ -29,26 +27,15 @@ async function keyPair(): Promise<CryptoKeyPair> {
 }
 
 // The committed data: what the extension ships, as files and as guard input.
-const list = readListFiles();
-const committed: BundleFiles = {
-  operatorsJson: list.operatorsJson,
-  asnsTsv: list.asnsTsv,
-  domainsTsv: list.domainsTsv,
-  lookalikesTsv: list.lookalikesTsv!,
-  ipTable: new Uint8Array(readIpTable()),
-  ipTableMeta: readFileSync(`${GENERATED_DIR}ip-table-meta.json`, 'utf8'),
-};
-const dataDate = (JSON.parse(committed.ipTableMeta) as { source: { dataDate: string } }).source.dataDate;
-const installed: InstalledData = { version: bundledDataVersion(dataDate), list: parseFlaggedList(committed), table: IpTable.decode(committed.ipTable) };
+const committed: BundleFiles = committedFiles();
+const dataDate = committedDataDate();
+const installed: InstalledData = installedData(committed);
 const guards: GuardContext = { current: installed, bundled: installed };
 const NEXT = `${dataDate}.1`;
 
-/** The committed files with the table's ranges filtered and the meta's totals made to match. */
+/** The committed files with the table's ranges filtered (and the meta's totals made to match), then `changes`. */
 function withRanges(keep: (r: RangeInput) => boolean, changes: Partial<BundleFiles> = {}): BundleFiles {
-  const table = encodeIpTable([...installed.table.ranges(4)].filter(keep), [...installed.table.ranges(6)].filter(keep));
-  const meta = JSON.parse(committed.ipTableMeta) as Record<string, unknown>;
-  meta.totals = tableTotals(IpTable.decode(table));
-  return { ...committed, ipTable: table, ipTableMeta: JSON.stringify(meta), ...changes };
+  return { ...filteredRanges(committed, keep), ...changes };
 }
 
 async function signed(files: BundleFiles, privateKey: CryptoKey, version = NEXT): Promise<Uint8Array> {

@@ -443,6 +443,21 @@ describe('RequestWatcher', () => {
     expect(checkout.endpoints.map((e) => e.host)).toEqual(['x.cmpassport.com', 'y.cmpassport.com']);
   });
 
+  it('puts a fresh tab\'s first requests that Chrome still tags with its about:blank document on the navigation that made them', async () => {
+    const { tracker, watcher } = setup();
+    const blank = tracker.commit({ tabId: 8, url: 'about:blank', site: '', time: time++, documentId: 'BLANK', forwardBack: false });
+    await watcher.handle(event({ kind: 'response', url: 'https://shop.example/checkout', type: 'main_frame', ip: '192.0.2.1', tabId: 8, requestId: 'nav8' }));
+    // Sent by the checkout page before the browser took its commit: the old document's id, the new page's origin.
+    await watcher.handle(event({ kind: 'error', url: 'https://x.cmpassport.com/a.js', ip: null, blocked: true, tabId: 8, documentId: 'BLANK', initiator: 'https://shop.example' }));
+    expect(blank.endpoints).toEqual([]);
+    const checkout = tracker.commit({ tabId: 8, url: 'https://shop.example/checkout', site: 'shop.example', time: time++, documentId: 'CHECKOUT', forwardBack: false });
+    expect(checkout.endpoints.map((e) => [e.host, e.blocked])).toEqual([['x.cmpassport.com', 1]]);
+    // An about:blank pop-up its opener writes into has no navigation of that origin under way: its requests stay on it.
+    const popup = tracker.commit({ tabId: 9, url: 'about:blank', site: '', time: time++, documentId: 'POPUP', forwardBack: false });
+    await watcher.handle(event({ url: 'https://y.cmpassport.com/b.js', tabId: 9, documentId: 'POPUP', initiator: 'https://opener.example' }));
+    expect(popup.endpoints.map((e) => e.host)).toEqual(['y.cmpassport.com']);
+  });
+
   describe('blocked requests', () => {
     it('counts a blocked request as tried but not reached, and a page whose every flagged request was blocked as blocked', async () => {
       const { tracker, watcher, navigate } = setup();

@@ -373,7 +373,7 @@ export class RequestWatcher {
         }
         return [{ tabId: event.tabId, view, visible: false }];
       }
-      return [tracker.forFrame(event.tabId, event.time, event.documentId, event.frameId === 0)];
+      return [tracker.forFrame(event.tabId, event.time, event.documentId, event.frameId === 0, event.initiator)];
     }
     // No tab: a service worker, a shared worker, a prefetch. Tie it to the
     // tabs showing the origin that made it.

@@ -227,8 +227,17 @@ export class TabTracker {
   }
 
   /** The page view a request of a tab's frame belongs to (not its top-level navigation). */
-  forFrame(tabId: number, time: number, documentId?: string, topFrame = false): Attribution {
+  forFrame(tabId: number, time: number, documentId?: string, topFrame = false, initiator?: string): Attribution {
     const state = this.ensureTab(tabId);
+    // A fresh tab's first page: its first requests can reach the browser before the browser
+    // has taken the commit, so Chrome tags them with the tab's initial about:blank document.
+    // One that the navigation under way in this tab made (its origin is the initiator) counts
+    // on that navigation's page view, which the commit shows. An about:blank page that an
+    // opener writes into has no such navigation: its requests stay on it.
+    if (topFrame && initiator !== undefined && documentId !== undefined && state.current?.documentId === documentId && state.current.url === 'about:blank') {
+      const navigation = this.provisionalOfOrigin(state, initiator);
+      if (navigation) return { tabId, view: navigation, visible: false };
+    }
     // Chrome says which document a request came from: a late request of a
     // page the tab already left (an unload beacon) goes to that page.
     if (documentId !== undefined && state.current?.documentId !== documentId) {
@@ -303,6 +312,17 @@ export class TabTracker {
     const view = state.provisional[requestId]!;
     this.dropProvisional(state, requestId);
     return view;
+  }
+
+  private provisionalOfOrigin(state: TabState, origin: string): PageView | undefined {
+    for (const view of Object.values(state.provisional)) {
+      try {
+        if (new URL(view.url).origin === origin) return view;
+      } catch {
+        // Not a URL with an origin: not this navigation.
+      }
+    }
+    return undefined;
   }
 
   private dropProvisional(state: TabState, requestId: string): void {

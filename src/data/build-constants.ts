@@ -16,11 +16,7 @@ const dataDate = typeof __CW_BUNDLED_DATA_DATE__ === 'string' ? __CW_BUNDLED_DAT
 
 /** The version of the data shipped in this build: build 0 of its data date. */
 export const BUNDLED_DATA_VERSION = bundledDataVersion(dataDate);
-export const BUNDLED_DATA_DATE = dataDate;
 
 /** The key data bundles must be signed with. */
 export const TRUSTED_BUNDLE_KEY: Readonly<JsonWebKey> =
   typeof __CW_DATA_BUNDLE_KEY__ === 'object' && __CW_DATA_BUNDLE_KEY__ !== null ? __CW_DATA_BUNDLE_KEY__ : DATA_BUNDLE_PUBLIC_KEY;
-
-/** True in a test build (a key other than the pinned one). */
-export const USES_TEST_KEY = TRUSTED_BUNDLE_KEY !== DATA_BUNDLE_PUBLIC_KEY;
